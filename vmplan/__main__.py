@@ -1,0 +1,5 @@
+"""Run vmplan as ``python -m vmplan``."""
+
+from vmplan.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The typer commands, one module each; ``vmplan.cli`` assembles them into the app."""

@@ -1,0 +1,165 @@
+"""What the commands share: option aliases, output formats, consoles, loading, atomic writes.
+
+This is CLI territory: it reads the environment, decides where text goes and maps outcomes to
+exit codes (0 success, 1 findings or no feasible plan, 2 invalid input or usage).
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from vmplan import units
+from vmplan.inventory import Loaded, load
+from vmplan.problems import InputError
+from vmplan.render import problems as render_problems
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_INVALID = 2
+
+
+class CheckFormat(enum.StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    GITHUB = "github"
+
+
+class PlanFormat(enum.StrEnum):
+    TABLE = "table"
+    TEXT = "text"
+    JSON = "json"
+    YAML = "yaml"
+    GITHUB = "github"
+
+
+def _percent(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return units.parse_percent(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _bandwidth(value: str) -> float:
+    try:
+        return units.parse_bandwidth(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+InventoryArgs = Annotated[
+    list[Path],
+    typer.Argument(help="Inventory files (YAML); several files merge.", show_default=False),
+]
+CpuLimitOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cpu-limit", help="Override every host's CPU limit, e.g. 80%.", show_default=False
+    ),
+]
+MemoryLimitOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--memory-limit", help="Override every host's memory limit, e.g. 95%.", show_default=False
+    ),
+]
+ParallelOpt = Annotated[
+    int,
+    typer.Option("--parallel", min=1, help="Concurrent migrations per host and wave (in + out)."),
+]
+BandwidthOpt = Annotated[
+    str,
+    typer.Option("--bandwidth", help="Migration network bandwidth, for duration estimates."),
+]
+TimeLimitOpt = Annotated[
+    float,
+    typer.Option("--time-limit", min=0.0, help="Solver time budget in seconds."),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "-o", "--output", help="Write the result to this file (atomically) instead of stdout."
+    ),
+]
+
+
+def parse_percent_option(value: str | None, name: str) -> float | None:
+    try:
+        return _percent(value)
+    except typer.BadParameter as exc:
+        raise typer.BadParameter(str(exc), param_hint=name) from None
+
+
+def parse_bandwidth_option(value: str) -> float:
+    try:
+        return _bandwidth(value)
+    except typer.BadParameter as exc:
+        raise typer.BadParameter(str(exc), param_hint="--bandwidth") from None
+
+
+def stdout_console() -> Console:
+    """Colour only on a terminal (rich honours NO_COLOR); wide lines when piped."""
+    tty = sys.stdout.isatty()
+    return Console(file=sys.stdout, highlight=False, width=None if tty else 160, soft_wrap=False)
+
+
+def stderr_console() -> Console:
+    tty = sys.stderr.isatty()
+    return Console(file=sys.stderr, highlight=False, width=None if tty else 160, stderr=True)
+
+
+def on_github() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def load_or_exit(paths: list[Path], fmt: str, command: str, text_console: Console) -> Loaded:
+    """Load the inventory; on invalid input render every problem in ``fmt`` and exit 2.
+
+    json and github go to stdout (tools read them there); text goes to ``text_console``.
+    """
+    try:
+        return load(paths)
+    except InputError as exc:
+        status = render_problems.Status.INVALID
+        summary = render_problems.summary_line(exc.problems, status, "")
+        if fmt == "json":
+            sys.stdout.write(render_problems.json_doc(command, exc.problems, status))
+        elif fmt == "github":
+            sys.stdout.write(render_problems.github(exc.problems, summary))
+        else:
+            render_problems.text(text_console, exc.problems, summary)
+        raise typer.Exit(EXIT_INVALID) from None
+
+
+def fail_usage(message: str) -> NoReturn:
+    stderr_console().print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    raise typer.Exit(EXIT_INVALID)
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """Print to stdout, or write ``output`` atomically (temp file in the same folder, then rename)."""
+    if output is None or str(output) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = output.resolve()
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        fail_usage(f"cannot write {output}: {exc.strerror}")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,63 @@
+"""Which VM may sit on which host, before any other VM is considered.
+
+A VM may sit on a host that is not in maintenance, has at least as many cores as the VM has vCPUs,
+can hold its memory and its CPU peak within the host's limits, and is on the VM's pin list if it
+has one. ``Eligibility`` keeps each reason as its own (VMs x hosts) mask so messages can say which
+one excludes a host.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vmplan.model import EPS, BoolArray, Inventory, RuleKind
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Eligibility:
+    vcpus: BoolArray  # host has enough cores for the VM's vCPUs
+    memory: BoolArray  # VM memory within the host's memory limit
+    cpu_peak: BoolArray  # VM CPU peak within the host's CPU limit
+    pinned: BoolArray  # host allowed by the VM's pin rules
+    open: BoolArray  # (hosts,) host not in maintenance
+
+    @property
+    def allowed(self) -> BoolArray:
+        return self.vcpus & self.memory & self.cpu_peak & self.pinned & self.open[None, :]
+
+    def reasons(self, v: int) -> list[str]:
+        """Why VM ``v`` fits nowhere, one phrase per constraint that alone excludes every host."""
+        out = []
+        if not self.open.any():
+            out.append("every host is in maintenance")
+        for mask, text in (
+            (self.vcpus, "more vCPUs than any host has cores"),
+            (self.memory, "more memory than any host's memory limit allows"),
+            (self.cpu_peak, "a CPU peak above every host's CPU limit"),
+            (self.pinned, "pin rules that allow no host"),
+        ):
+            if not (mask[v] & self.open).any():
+                out.append(text)
+        if not out:
+            out.append("no host satisfies all of vCPUs, memory, CPU peak and pin rules at once")
+        return out
+
+
+def eligibility(inv: Inventory) -> Eligibility:
+    peaks = inv.demand.max(axis=1) if inv.n_samples else np.zeros(len(inv.vms))
+    pinned = np.ones((len(inv.vms), len(inv.hosts)), dtype=np.bool_)
+    for rule in inv.rules:
+        if rule.kind is RuleKind.PIN:
+            row = np.zeros(len(inv.hosts), dtype=np.bool_)
+            row[[inv.host_index[h] for h in rule.hosts]] = True
+            for name in rule.vms:
+                pinned[inv.vm_index[name]] &= row
+    return Eligibility(
+        vcpus=inv.vcpus[:, None] <= inv.host_cores[None, :],
+        memory=inv.memory[:, None] <= inv.mem_cap[None, :] * (1 + EPS),
+        cpu_peak=peaks[:, None] <= inv.cpu_cap[None, :] * (1 + EPS) + EPS,
+        pinned=pinned,
+        open=~inv.maintenance,
+    )

@@ -1,0 +1,376 @@
+"""Load inventory files into one valid :class:`~vmplan.model.Inventory`, or report every problem.
+
+Tiers: reading (size, encoding, binary), YAML syntax, schema (per file), then across the merged
+files: unique names (the second definition is the one reported), references from ``host:`` and
+rules, a ``cpu_series`` column for every VM without an inline series, and equal series lengths.
+
+Missing samples are filled with the VM's own highest observed value, so a gap in the data can
+never make a host look emptier than it may have been; each filled VM gets a warning.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from vmplan.inventory import schema, series
+from vmplan.inventory import yamlnodes as yn
+from vmplan.model import VM, FloatArray, Host, Inventory, Rule
+from vmplan.problems import InputError, Level, Position, Problem, did_you_mean
+
+MAX_YAML_BYTES = 256 << 20
+MAX_CSV_BYTES = 2 << 30
+DEFAULT_INTERVAL_S = 300
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Loaded:
+    inventory: Inventory
+    warnings: tuple[Problem, ...]
+
+
+def load(paths: Sequence[str | Path], max_yaml_bytes: int = MAX_YAML_BYTES) -> Loaded:
+    """Read and merge inventory files. Raises :class:`InputError` with every problem found."""
+    problems: list[Problem] = []
+    specs: list[schema.FileSpec] = []
+    for path in paths:
+        spec, found = _read_one(Path(path), str(path), max_yaml_bytes)
+        problems += found
+        if spec is not None:
+            specs.append(spec)
+    inventory, found = _merge(specs)
+    problems += found
+    if inventory is None or _errors(problems):
+        raise InputError(problems)
+    return Loaded(inventory, tuple(sorted(problems, key=Problem.sort_key)))
+
+
+def _errors(problems: list[Problem]) -> bool:
+    return any(p.level is Level.ERROR for p in problems)
+
+
+def _read_one(
+    path: Path, shown: str, max_bytes: int
+) -> tuple[schema.FileSpec | None, list[Problem]]:
+    top = Position(shown, 0, 0)
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            return None, [
+                Problem.at(top, "", "expected an inventory file, got a directory", "input")
+            ]
+        if size > max_bytes:
+            return None, [
+                Problem.at(
+                    top,
+                    "",
+                    f"file is {size / 2**20:,.0f} MiB, over the {max_bytes >> 20} MiB limit for an "
+                    "inventory; keep long series in a cpu_series CSV",
+                    "input",
+                )
+            ]
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, [Problem.at(top, "", "no such file", "input")]
+    except OSError as exc:
+        return None, [Problem.at(top, "", f"cannot read the file: {exc.strerror}", "input")]
+    if b"\0" in data[:65536]:
+        return None, [
+            Problem.at(
+                Position(shown, 1, 1), "", "expected a YAML text file, found binary data", "input"
+            )
+        ]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [
+            Problem.at(
+                Position(shown, line, col),
+                "",
+                f"expected UTF-8 text, found byte 0x{data[exc.start]:02x}",
+                "input",
+            )
+        ]
+    del data
+    try:
+        root = yn.compose(text)
+    except yn.YamlError as exc:
+        return None, [Problem.at(Position(shown, exc.line, exc.column), "", exc.message, "syntax")]
+    spec, problems = schema.read_file(shown, root)
+    return spec, problems
+
+
+def _merge(specs: list[schema.FileSpec]) -> tuple[Inventory | None, list[Problem]]:
+    problems: list[Problem] = []
+    broken = set().union(*(s.broken_names for s in specs))
+
+    def single(attr: str) -> schema.Located | None:
+        """A top-level setting that several files may repeat only with the same value."""
+        first: schema.Located | None = None
+        for spec in specs:
+            here = getattr(spec, attr)
+            if here is None:
+                continue
+            if first is None:
+                first = here
+            elif here.value != first.value:
+                f = first.where
+                problems.append(
+                    Problem.at(
+                        here.where,
+                        attr,
+                        f"differs from {f.file}:{f.line} ({first.value}); merged files must agree",
+                        "merge",
+                    )
+                )
+        return first
+
+    interval = single("interval")
+    start = single("start")
+    limits: dict[str, schema.Located] = {}
+    for spec in specs:
+        for key, here in spec.limits.items():
+            if key in limits and limits[key].value != here.value:
+                f = limits[key].where
+                problems.append(
+                    Problem.at(
+                        here.where,
+                        f"limits.{key}",
+                        f"differs from {f.file}:{f.line}; merged files must agree",
+                        "merge",
+                    )
+                )
+            limits.setdefault(key, here)
+    cpu_default = float(limits["cpu"].value) if "cpu" in limits else 1.0  # type: ignore[arg-type]
+    mem_default = float(limits["memory"].value) if "memory" in limits else 1.0  # type: ignore[arg-type]
+
+    hosts: list[Host] = []
+    seen_hosts: dict[str, Position] = {}
+    for spec in specs:
+        for i, h in enumerate(spec.hosts):
+            if _duplicate(h.name, h.where, seen_hosts, "host", f"hosts[{i}].name", problems):
+                continue
+            hosts.append(
+                Host(
+                    h.name,
+                    h.cores,
+                    h.memory_bytes,
+                    h.cpu_limit if h.cpu_limit is not None else cpu_default,
+                    h.memory_limit if h.memory_limit is not None else mem_default,
+                    h.maintenance,
+                    h.where,
+                )
+            )
+    if not hosts and specs:
+        problems.append(
+            Problem.at(
+                Position(specs[0].file, 1, 1),
+                "hosts",
+                "expected at least one host, found none",
+                "schema",
+            )
+        )
+
+    vms: list[VM] = []
+    vm_specs: list[tuple[schema.VmSpec, schema.FileSpec, int]] = []
+    seen_vms: dict[str, Position] = {}
+    for spec in specs:
+        for i, v in enumerate(spec.vms):
+            if _duplicate(v.name, v.where, seen_vms, "VM", f"vms[{i}].name", problems):
+                continue
+            if v.host.value in broken:
+                continue
+            if v.host.value not in seen_hosts:
+                name = str(v.host.value)
+                problems.append(
+                    Problem.at(
+                        v.host.where,
+                        f"vms[{i}].host",
+                        f"unknown host '{name}'{did_you_mean(name, seen_hosts)}",
+                        "reference",
+                    )
+                )
+                continue
+            vms.append(VM(v.name, str(v.host.value), v.vcpus, v.memory_bytes, v.where))
+            vm_specs.append((v, spec, i))
+
+    rules: list[Rule] = []
+    known_all = seen_vms.keys() | seen_hosts.keys()
+    for spec in specs:
+        for i, r in enumerate(spec.rules):
+            ok = True
+            for kind, refs, known in (("VM", r.vms, seen_vms), ("host", r.hosts, seen_hosts)):
+                field = "vms" if kind == "VM" else "hosts"
+                for j, ref in enumerate(refs):
+                    name = str(ref.value)
+                    if name not in known and name not in broken:
+                        ok = False
+                        problems.append(
+                            Problem.at(
+                                ref.where,
+                                f"rules[{i}].{field}[{j}]",
+                                f"unknown {kind} '{name}'{did_you_mean(name, known)}",
+                                "reference",
+                            )
+                        )
+            if ok and all(str(x.value) in known_all for x in (*r.vms, *r.hosts)):
+                rules.append(
+                    Rule(
+                        r.kind,
+                        tuple(str(x.value) for x in r.vms),
+                        tuple(str(x.value) for x in r.hosts),
+                        r.name,
+                        r.where,
+                    )
+                )
+
+    if _errors(problems):
+        return None, problems
+    demand = _demand(vm_specs, specs, problems)
+    if _errors(problems) or demand is None:
+        return None, problems
+    inventory = Inventory(
+        tuple(hosts),
+        tuple(vms),
+        tuple(rules),
+        demand,
+        int(interval.value) if interval else DEFAULT_INTERVAL_S,  # type: ignore[call-overload]
+        start.value if start else None,  # type: ignore[arg-type]
+        tuple(s.file for s in specs),
+    )
+    return inventory, problems
+
+
+def _duplicate(
+    name: str,
+    where: Position,
+    seen: dict[str, Position],
+    what: str,
+    path: str,
+    problems: list[Problem],
+) -> bool:
+    first = seen.get(name)
+    if first is None:
+        seen[name] = where
+        return False
+    problems.append(
+        Problem.at(
+            where,
+            path,
+            f"duplicate {what} name '{name}' (first defined at {first.file}:{first.line})",
+            "duplicate",
+        )
+    )
+    return True
+
+
+def _demand(
+    vm_specs: list[tuple[schema.VmSpec, schema.FileSpec, int]],
+    specs: list[schema.FileSpec],
+    problems: list[Problem],
+) -> FloatArray | None:
+    """Gather every VM's series (inline or CSV), check lengths, fill gaps, convert to cores."""
+    csvs: dict[str, series.CsvSeries | None] = {}
+    for spec in specs:
+        if spec.cpu_series is None:
+            continue
+        rel = str(spec.cpu_series.value)
+        path = Path(spec.file).parent / rel
+        shown = str(path)
+        loaded, found = series.read_csv(path, shown, MAX_CSV_BYTES)
+        for p in found:  # a file-level problem (missing, unreadable) belongs on the cpu_series key
+            if p.line == 1 and p.column == 1 and p.rule == "input":
+                w = spec.cpu_series.where
+                p = Problem(
+                    w.file, w.line, w.column, "cpu_series", f"{rel}: {p.message}", p.rule, p.level
+                )
+            problems.append(p)
+        csvs[spec.file] = loaded
+
+    rows: list[FloatArray | None] = []
+    wheres: list[Position] = []
+    for v, spec, i in vm_specs:
+        if v.cpu is not None:
+            rows.append(v.cpu)
+            wheres.append(v.cpu_where or v.where)
+            continue
+        table = csvs.get(spec.file)
+        if spec.cpu_series is None:
+            problems.append(
+                Problem.at(
+                    v.where,
+                    f"vms[{i}].cpu",
+                    f"VM '{v.name}' has no 'cpu' series and the file names no cpu_series CSV",
+                    "schema",
+                )
+            )
+        elif table is not None:
+            col = table.columns.get(v.name)
+            if col is None:
+                rel = str(spec.cpu_series.value)
+                problems.append(
+                    Problem.at(
+                        v.where,
+                        f"vms[{i}].cpu",
+                        f"VM '{v.name}' has no inline 'cpu' and {rel} has no column '{v.name}'"
+                        f"{did_you_mean(v.name, table.columns)}",
+                        "reference",
+                    )
+                )
+            else:
+                rows.append(table.values[:, col])
+                wheres.append(v.where)
+                continue
+        rows.append(None)
+        wheres.append(v.where)
+    if _errors(problems):
+        return None
+    if not rows:
+        return np.zeros((0, 1), dtype=np.float64)
+    lengths = Counter(r.size for r in rows if r is not None)
+    expected = lengths.most_common(1)[0][0]
+    for (_v, _spec, i), r, where in zip(vm_specs, rows, wheres, strict=True):
+        if r is not None and r.size != expected:
+            problems.append(
+                Problem.at(
+                    where,
+                    f"vms[{i}].cpu",
+                    f"expected {expected} samples like the other series, got {r.size}",
+                    "series",
+                )
+            )
+    if _errors(problems):
+        return None
+    matrix = np.vstack([r for r in rows if r is not None]).astype(np.float64, copy=False)
+    missing = np.isnan(matrix)
+    if missing.any():
+        counts = missing.sum(axis=1)
+        peaks = np.where(
+            missing.all(axis=1), 100.0, np.nanmax(np.where(missing, -1.0, matrix), axis=1)
+        )
+        for k in np.flatnonzero(counts):
+            v, _spec, i = vm_specs[k]
+            filled = (
+                "100% (no sample known)"
+                if counts[k] == matrix.shape[1]
+                else f"its peak {peaks[k]:g}%"
+            )
+            problems.append(
+                Problem.at(
+                    wheres[k],
+                    f"vms[{i}].cpu",
+                    f"{counts[k]} missing sample(s) filled with {filled}",
+                    "missing-samples",
+                    Level.WARNING,
+                )
+            )
+        matrix = np.where(missing, peaks[:, None], matrix)
+    vcpus = np.array([v.vcpus for v, _s, _i in vm_specs], dtype=np.float64)
+    demand: FloatArray = matrix * (vcpus[:, None] / 100.0)
+    return np.ascontiguousarray(demand)

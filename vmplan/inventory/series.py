@@ -1,0 +1,254 @@
+"""CPU series: inline lists, whitespace-separated strings and wide CSV files, all into numpy.
+
+Series values are utilisation in % of the VM's own vCPUs, 0..100. Missing samples (YAML null, an
+empty CSV cell) come back as NaN so the loader can fill them conservatively; anything else that is
+not a number in range is a problem with a position.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from vmplan.inventory import yamlnodes as yn
+from vmplan.model import FloatArray
+from vmplan.problems import Position, Problem
+
+RULE = "series"
+_TOKEN = re.compile(r"\S+")
+# An empty CSV cell is rewritten to this before numpy parses the file; it can never be a valid
+# sample (those lie in 0..100), so a cell that really holds it is read as missing, not as an error.
+_MISSING_SENTINEL = -9.87654321e300
+_SENTINEL_BYTES = b"-9.87654321e300"
+
+
+def _range_problem(value: float) -> str:
+    if math.isnan(value):
+        return "expected a number from 0 to 100 (% of the VM's vCPUs), got NaN"
+    if math.isinf(value):
+        return "expected a number from 0 to 100 (% of the VM's vCPUs), got infinity"
+    return f"expected a value from 0 to 100 (% of the VM's vCPUs), got {value:g}"
+
+
+def from_sequence(file: str, path: str, node: yn.Sequence) -> tuple[FloatArray, list[Problem]]:
+    """A YAML list of numbers (null = missing)."""
+    problems: list[Problem] = []
+    values = np.empty(len(node.items), dtype=np.float64)
+    for i, item in enumerate(node.items):
+        value = yn.plain_value(item) if isinstance(item, yn.Scalar) else "?"
+        if value is None:
+            values[i] = np.nan
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            problems.append(
+                Problem.at(
+                    yn.position(file, item),
+                    f"{path}[{i}]",
+                    f"expected a number from 0 to 100, got {yn.kind_name(item)}",
+                    RULE,
+                )
+            )
+            values[i] = 0
+            continue
+        f = float(value)
+        if not 0 <= f <= 100:
+            problems.append(
+                Problem.at(yn.position(file, item), f"{path}[{i}]", _range_problem(f), RULE)
+            )
+        values[i] = f
+    return values, problems
+
+
+def from_string(file: str, path: str, node: yn.Scalar) -> tuple[FloatArray, list[Problem]]:
+    """A string of whitespace-separated numbers: numpy's C parser first, a precise pass on error."""
+    text = node.value
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            values = np.fromstring(text, dtype=np.float64, sep=" ")
+            parsed = True
+        except (DeprecationWarning, ValueError):
+            parsed = False
+    if parsed and np.isfinite(values).all() and ((values >= 0) & (values <= 100)).all():
+        return values, []
+    return _string_slow(file, path, node)
+
+
+def _string_slow(file: str, path: str, node: yn.Scalar) -> tuple[FloatArray, list[Problem]]:
+    problems: list[Problem] = []
+    out: list[float] = []
+    # the column of a token is exact for a one-line scalar (a quoted one starts after its quote)
+    shift = 0 if node.plain else 1
+    for i, m in enumerate(_TOKEN.finditer(node.value)):
+        token = m.group(0)
+        where = Position(file, node.line, node.column + shift + m.start())
+        if "\n" in node.value[: m.start()]:
+            where = yn.position(file, node)
+        if token in ("null", "~"):
+            out.append(float("nan"))
+            continue
+        try:
+            f = float(token)
+        except ValueError:
+            problems.append(
+                Problem.at(
+                    where, f"{path}[{i}]", f"expected a number from 0 to 100, got {token!r}", RULE
+                )
+            )
+            out.append(0.0)
+            continue
+        if not 0 <= f <= 100:
+            problems.append(Problem.at(where, f"{path}[{i}]", _range_problem(f), RULE))
+        out.append(f)
+    return np.asarray(out, dtype=np.float64), problems
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CsvSeries:
+    columns: dict[str, int]  # VM name -> column in ``values``
+    values: FloatArray  # (samples, columns), NaN = missing
+    first_timestamp: str | None
+
+
+def read_csv(path: Path, shown: str, max_bytes: int) -> tuple[CsvSeries | None, list[Problem]]:
+    """A wide CSV ``timestamp,<vm>,<vm>,...`` with one row per sample.
+
+    ``shown`` is the file name as messages print it. Parsing is numpy's C ``loadtxt``; only when it
+    fails does a Python pass run, to report every bad cell with its line and column.
+    """
+    top = Position(shown, 1, 1)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return None, [
+                Problem.at(
+                    top,
+                    "",
+                    f"file is {size / 2**20:,.0f} MiB, over the {max_bytes >> 20} MiB limit",
+                    "input",
+                )
+            ]
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [
+            Problem.at(top, "", f"cannot read the CPU series file: {exc.strerror}", "input")
+        ]
+    if b"\0" in data[:65536]:
+        return None, [Problem.at(top, "", "expected a CSV text file, found binary data", "input")]
+    data = data.replace(b"\r\n", b"\n")
+    head, _, body = data.partition(b"\n")
+    header = head.decode("utf-8-sig", "replace").split(",")
+    if len(header) < 2 or header[0].strip().lower() not in ("timestamp", "time"):
+        return None, [
+            Problem.at(
+                top,
+                "",
+                "expected a header row 'timestamp,<vm name>,<vm name>,...', "
+                f"got {head[:60].decode('utf-8', 'replace')!r}",
+                "input",
+            )
+        ]
+    problems: list[Problem] = []
+    columns: dict[str, int] = {}
+    col = len(header[0]) + 2
+    for j, raw in enumerate(header[1:]):
+        name = raw.strip().strip('"')
+        if name in columns:
+            problems.append(
+                Problem.at(
+                    Position(shown, 1, col),
+                    f"columns[{j + 1}]",
+                    f"duplicate column {name!r}",
+                    "duplicate",
+                )
+            )
+        columns.setdefault(name, j)
+        col += len(raw) + 1
+    n = len(header) - 1
+    filled = body
+    for _ in range(2):
+        filled = filled.replace(b",,", b"," + _SENTINEL_BYTES + b",")
+    filled = filled.replace(b",\n", b"," + _SENTINEL_BYTES + b"\n")
+    if filled.endswith(b","):
+        filled += _SENTINEL_BYTES
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            values = np.loadtxt(
+                io.BytesIO(filled),
+                delimiter=",",
+                usecols=range(1, n + 1),
+                dtype=np.float64,
+                ndmin=2,
+            )
+        if values.shape[1] != n:
+            raise ValueError("column count")
+        ok = True
+    except (ValueError, UserWarning):
+        ok = False
+    if not ok or values.shape[0] == 0 or not np.isfinite(values).all():
+        return None, problems + _csv_cell_problems(body, shown, n)
+    values[values == _MISSING_SENTINEL] = np.nan
+    bad = ~np.isnan(values) & ((values < 0) | (values > 100))
+    if bad.any():
+        problems += _csv_cell_problems(body, shown, n)
+        return None, problems
+    first_ts = body.partition(b",")[0].decode("utf-8", "replace").strip() or None
+    return CsvSeries(columns, values, first_ts), problems
+
+
+def _csv_cell_problems(body: bytes, shown: str, n: int, limit: int = 200) -> list[Problem]:
+    """Every bad row or cell, with position (the slow path, taken only for a broken file)."""
+    problems: list[Problem] = []
+    text = body.decode("utf-8", "replace")
+    rows = 0
+    for i, line in enumerate(text.split("\n")):
+        if not line.strip():
+            continue
+        rows += 1
+        lineno = i + 2
+        cells = line.split(",")
+        if len(cells) != n + 1:
+            problems.append(
+                Problem.at(
+                    Position(shown, lineno, 1),
+                    f"rows[{rows}]",
+                    f"expected {n + 1} cells like the header, got {len(cells)}",
+                    RULE,
+                )
+            )
+            continue
+        col = len(cells[0]) + 2
+        for j, cell in enumerate(cells[1:]):
+            stripped = cell.strip()
+            if stripped:
+                try:
+                    f = float(stripped)
+                    message = None if 0 <= f <= 100 else _range_problem(f)
+                except ValueError:
+                    message = f"expected a number from 0 to 100 or an empty cell, got {stripped!r}"
+                if message:
+                    problems.append(
+                        Problem.at(
+                            Position(shown, lineno, col), f"rows[{rows}][{j + 1}]", message, RULE
+                        )
+                    )
+            col += len(cell) + 1
+        if len(problems) >= limit:
+            break
+    if rows == 0:
+        problems.append(
+            Problem.at(
+                Position(shown, 1, 1),
+                "",
+                "expected rows of samples after the header, found none",
+                RULE,
+            )
+        )
+    return problems

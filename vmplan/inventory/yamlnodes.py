@@ -1,0 +1,220 @@
+"""A small, hostile-input-proof YAML composer on top of PyYAML's (C) event parser.
+
+PyYAML's own composer recurses (a deeply nested document crashes the interpreter) and leaves
+aliases for the consumer to expand (a "billion laughs" document explodes there). This composer
+builds plain node objects from the event stream with an explicit stack, refuses nesting deeper
+than :data:`MAX_DEPTH`, and counts the size of every node *with aliases expanded*, refusing a
+document that expands to more than :data:`EXPANSION_FACTOR` times its own size.
+
+No object is ever constructed from a tag: scalars stay strings and are typed by the schema layer
+(:func:`plain_value`) with the YAML 1.1 core rules that the safe loader uses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+from vmplan.problems import Position
+
+try:  # the C parser is an order of magnitude faster; the pure-Python one is the fallback
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_DEPTH = 32
+EXPANSION_FACTOR = 4
+EXPANSION_FLOOR = 100_000
+
+
+@dataclass(slots=True, eq=False)
+class Node:
+    line: int  # 1-based
+    column: int  # 1-based
+    tag: str | None
+    size: int = 1  # events in the subtree, aliases expanded
+
+
+@dataclass(slots=True, eq=False)
+class Scalar(Node):
+    value: str = ""
+    plain: bool = True  # unquoted: subject to implicit typing
+
+
+@dataclass(slots=True, eq=False)
+class Sequence(Node):
+    items: list[Node] = field(default_factory=list)
+
+
+@dataclass(slots=True, eq=False)
+class Mapping(Node):
+    items: list[tuple[Node, Node]] = field(default_factory=list)
+
+
+class YamlError(Exception):
+    """A document that is not acceptable YAML; carries a 1-based position."""
+
+    def __init__(self, line: int, column: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+        self.message = message
+
+
+def _mark(event: yaml.Event) -> tuple[int, int]:
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+
+
+def compose(text: str) -> Node | None:
+    """The first document of ``text`` as a node tree, ``None`` for an empty stream.
+
+    Raises :class:`YamlError` for syntax errors, excessive nesting or alias expansion, and for a
+    stream of several documents.
+    """
+    stack: list[Sequence | Mapping] = []
+    pending_key: list[Node | None] = []
+    anchors: dict[str, Node] = {}
+    root: Node | None = None
+    events = 0
+    documents = 0
+
+    def attach(node: Node) -> None:
+        nonlocal root
+        if not stack:
+            root = node
+            return
+        parent = stack[-1]
+        if isinstance(parent, Sequence):
+            parent.items.append(node)
+        elif pending_key[-1] is None:
+            pending_key[-1] = node
+        else:
+            key = pending_key[-1]
+            assert key is not None
+            parent.items.append((key, node))
+            pending_key[-1] = None
+
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            events += 1
+            if isinstance(event, yaml.ScalarEvent):
+                line, col = _mark(event)
+                tag = None if event.tag in (None, "!") else event.tag
+                plain = bool(event.implicit[0]) and not event.style
+                node: Node = Scalar(line, col, tag, value=event.value, plain=plain)
+                if event.anchor:
+                    anchors[event.anchor] = node
+                attach(node)
+            elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                line, col = _mark(event)
+                if len(stack) >= MAX_DEPTH:
+                    raise YamlError(line, col, f"nesting deeper than {MAX_DEPTH} levels")
+                tag = None if event.tag in (None, "!") else event.tag
+                coll: Sequence | Mapping = (
+                    Sequence(line, col, tag)
+                    if isinstance(event, yaml.SequenceStartEvent)
+                    else Mapping(line, col, tag)
+                )
+                if event.anchor:
+                    anchors[event.anchor] = coll
+                stack.append(coll)
+                pending_key.append(None)
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                done = stack.pop()
+                pending_key.pop()
+                if isinstance(done, Sequence):
+                    done.size = 1 + sum(n.size for n in done.items)
+                else:
+                    done.size = 1 + sum(k.size + v.size for k, v in done.items)
+                limit = max(EXPANSION_FLOOR, EXPANSION_FACTOR * events)
+                if done.size > limit:
+                    raise YamlError(
+                        done.line,
+                        done.column,
+                        "aliases expand this node to more than "
+                        f"{limit:,} nodes; refusing a document that expands like a "
+                        "'billion laughs' attack",
+                    )
+                attach(done)
+            elif isinstance(event, yaml.AliasEvent):
+                line, col = _mark(event)
+                target = anchors.get(event.anchor or "")
+                if target is None:  # pragma: no cover - the parser reports it first
+                    raise YamlError(line, col, f"unknown alias '*{event.anchor}'")
+                attach(target)
+            elif isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    line, col = _mark(event)
+                    raise YamlError(
+                        line, col, "expected one YAML document, found a second one ('---')"
+                    )
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        message = " ".join(s for s in (exc.context, exc.problem) if s)
+        raise YamlError(line, col, f"invalid YAML: {message}") from None
+    except yaml.YAMLError as exc:  # reader errors (bad characters) carry a position too
+        raise YamlError(0, 0, f"invalid YAML: {exc}") from None
+    return root
+
+
+def position(file: str, node: Node) -> Position:
+    return Position(file, node.line, node.column)
+
+
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = re.compile(
+    r"^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$"
+)
+_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$")
+_FLOAT = re.compile(
+    r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?"
+    r"|\.[0-9_]+(?:[eE][-+][0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+    r"|[-+]?[0-9][0-9_]*(?:[eE][-+]?[0-9]+))$"
+)
+
+PlainValue = str | int | float | bool | None
+
+
+def plain_value(node: Scalar) -> PlainValue:
+    """The typed value of a scalar: quoted scalars are strings, plain ones follow YAML 1.1 rules."""
+    if node.tag is not None:
+        if node.tag.endswith(":str"):
+            return node.value
+        return node.value  # other tags are reported by the schema layer, never constructed
+    if not node.plain:
+        return node.value
+    v = node.value
+    if _NULL.match(v):
+        return None
+    if _BOOL.match(v):
+        return v.lower() in ("yes", "true", "on")
+    if _INT.match(v):
+        return int(v.replace("_", ""))
+    if _FLOAT.match(v):
+        low = v.replace("_", "").lower()
+        if low.endswith(".inf"):
+            return float("-inf") if low.startswith("-") else float("inf")
+        if low == ".nan":
+            return float("nan")
+        return float(low)
+    return v
+
+
+def kind_name(node: Node) -> str:
+    """How a node reads to a user: 'a mapping', 'a list', or the scalar's repr."""
+    if isinstance(node, Mapping):
+        return "a mapping"
+    if isinstance(node, Sequence):
+        return "a list"
+    assert isinstance(node, Scalar)
+    value = plain_value(node)
+    if value is None:
+        return "nothing (null)"
+    text = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+    return repr(text) if isinstance(value, str) else text

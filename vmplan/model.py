@@ -1,0 +1,165 @@
+"""The data model: hosts, VMs, rules and one demand matrix per inventory.
+
+A VM's CPU demand at sample ``t``, in cores, is ``cpu[t] / 100 * vcpus``. All demand lives in one
+read-only float64 matrix (VMs x samples) so that fit checks are whole-matrix numpy operations.
+A placement is an integer array giving, for every VM (in inventory order), the index of its host.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from vmplan.problems import Position
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Relative slack on limit comparisons, so that float rounding in sums of series never turns an
+#: exactly-full host into an overloaded one (and never lets a real overload through: 1e-9 of a core).
+EPS = 1e-9
+
+
+class RuleKind(enum.StrEnum):
+    ANTI_AFFINITY = "anti-affinity"
+    AFFINITY = "affinity"
+    PIN = "pin"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    kind: RuleKind
+    vms: tuple[str, ...]
+    hosts: tuple[str, ...]
+    name: str
+    where: Position
+
+
+@dataclass(frozen=True, slots=True)
+class Host:
+    name: str
+    cores: float
+    memory_bytes: int
+    cpu_limit: float  # fraction of cores, e.g. 0.8
+    memory_limit: float  # fraction of memory
+    maintenance: bool
+    where: Position
+
+
+@dataclass(frozen=True, slots=True)
+class VM:
+    name: str
+    host: str
+    vcpus: int
+    memory_bytes: int
+    where: Position
+
+
+def _readonly(a: npt.NDArray[np.generic]) -> None:
+    a.flags.writeable = False
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Inventory:
+    """A valid inventory. Build it with :func:`vmplan.inventory.load`; it is immutable."""
+
+    hosts: tuple[Host, ...]
+    vms: tuple[VM, ...]
+    rules: tuple[Rule, ...]
+    demand: FloatArray  # (VMs, samples) in cores
+    interval_s: int
+    start: datetime | None = None
+    files: tuple[str, ...] = ()
+    host_index: dict[str, int] = field(init=False)
+    vm_index: dict[str, int] = field(init=False)
+    cpu_cap: FloatArray = field(init=False)  # cores * cpu limit, per host
+    mem_cap: FloatArray = field(init=False)  # memory bytes * memory limit, per host
+    host_cores: FloatArray = field(init=False)
+    host_memory: FloatArray = field(init=False)
+    maintenance: BoolArray = field(init=False)
+    vcpus: FloatArray = field(init=False)
+    memory: FloatArray = field(init=False)  # per VM, bytes
+    current: IntArray = field(init=False)  # today's placement
+
+    def __post_init__(self) -> None:
+        s = object.__setattr__
+        s(self, "host_index", {h.name: i for i, h in enumerate(self.hosts)})
+        s(self, "vm_index", {v.name: i for i, v in enumerate(self.vms)})
+        arrays: dict[str, npt.NDArray[np.generic]] = {
+            "host_cores": np.array([h.cores for h in self.hosts], dtype=np.float64),
+            "host_memory": np.array([h.memory_bytes for h in self.hosts], dtype=np.float64),
+            "cpu_cap": np.array([h.cores * h.cpu_limit for h in self.hosts], dtype=np.float64),
+            "mem_cap": np.array(
+                [h.memory_bytes * h.memory_limit for h in self.hosts], dtype=np.float64
+            ),
+            "maintenance": np.array([h.maintenance for h in self.hosts], dtype=np.bool_),
+            "vcpus": np.array([v.vcpus for v in self.vms], dtype=np.float64),
+            "memory": np.array([v.memory_bytes for v in self.vms], dtype=np.float64),
+            "current": np.array(
+                [self.host_index[v.host] for v in self.vms], dtype=np.int64
+            ).reshape(-1),
+        }
+        for name, a in arrays.items():
+            _readonly(a)
+            s(self, name, a)
+        _readonly(self.demand)
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.demand.shape[1])
+
+    def time_of(self, sample: int) -> datetime | None:
+        """The wall-clock time of a sample, when the inventory gives ``start``."""
+        if self.start is None:
+            return None
+        return self.start + timedelta(seconds=sample * self.interval_s)
+
+    def with_limits(self, cpu: float | None = None, memory: float | None = None) -> Inventory:
+        """The same inventory with every host's CPU and/or memory limit overridden."""
+        if cpu is None and memory is None:
+            return self
+        hosts = tuple(
+            replace(
+                h,
+                cpu_limit=h.cpu_limit if cpu is None else cpu,
+                memory_limit=h.memory_limit if memory is None else memory,
+            )
+            for h in self.hosts
+        )
+        return Inventory(
+            hosts, self.vms, self.rules, self.demand, self.interval_s, self.start, self.files
+        )
+
+
+def assignment_matrix(placement: IntArray, n_hosts: int) -> sparse.csr_matrix:
+    """Sparse (hosts x VMs) 0/1 matrix of a placement; VMs at index -1 are left out."""
+    placed = np.flatnonzero(placement >= 0)
+    return sparse.csr_matrix(
+        (np.ones(placed.size), (placement[placed], placed)),
+        shape=(n_hosts, placement.size),
+    )
+
+
+def host_loads(inv: Inventory, placement: IntArray) -> FloatArray:
+    """Combined CPU demand in cores of every host at every sample: (hosts, samples)."""
+    m = assignment_matrix(placement, len(inv.hosts))
+    return np.asarray(m @ inv.demand, dtype=np.float64)
+
+
+def host_memory_use(inv: Inventory, placement: IntArray) -> FloatArray:
+    """Memory in bytes of the VMs on every host."""
+    placed = placement >= 0
+    return np.bincount(
+        placement[placed], weights=inv.memory[placed], minlength=len(inv.hosts)
+    ).astype(np.float64)
+
+
+def cpu_fits(load: FloatArray, cap: FloatArray | float) -> npt.NDArray[np.bool_]:
+    """``load <= cap`` with the shared tolerance (works on scalars and arrays)."""
+    return np.asarray(load <= np.asarray(cap) * (1 + EPS) + EPS)

@@ -1,0 +1,1 @@
+"""Renderers: problems and plans as text for people, json/yaml for tools, github annotations."""

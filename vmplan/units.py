@@ -1,0 +1,115 @@
+"""Quantities with units, as users write them: sizes, percentages, durations, bandwidths.
+
+Every parser returns the value in base units (bytes, a fraction, seconds, bytes per second) or
+raises :class:`ValueError` with a message that says what was expected.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+SIZE_UNITS: dict[str, int] = {
+    "KiB": 1 << 10,
+    "MiB": 1 << 20,
+    "GiB": 1 << 30,
+    "TiB": 1 << 40,
+    "KB": 10**3,
+    "MB": 10**6,
+    "GB": 10**9,
+    "TB": 10**12,
+}
+DURATION_UNITS: dict[str, int] = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+BANDWIDTH_UNITS: dict[str, float] = {
+    "bit/s": 1 / 8,
+    "kbit/s": 1e3 / 8,
+    "Mbit/s": 1e6 / 8,
+    "Gbit/s": 1e9 / 8,
+    "B/s": 1,
+    "KB/s": 1e3,
+    "MB/s": 1e6,
+    "GB/s": 1e9,
+    "KiB/s": 1 << 10,
+    "MiB/s": 1 << 20,
+    "GiB/s": 1 << 30,
+}
+
+_NUMBER = r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+_SIZE = re.compile(rf"^{_NUMBER}\s*([A-Za-z]+)$")
+_PERCENT = re.compile(rf"^{_NUMBER}\s*%$")
+_DURATION = re.compile(rf"^{_NUMBER}\s*([a-z]+)$")
+_BANDWIDTH = re.compile(rf"^{_NUMBER}\s*([A-Za-z]+/s)$")
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?)\s*([a-z]+)")
+
+
+def parse_size(text: str) -> int:
+    """``"512GiB"`` -> bytes. A bare number is refused, since bytes or GiB would both be guesses."""
+    units = ", ".join(SIZE_UNITS)
+    m = _SIZE.match(text.strip())
+    if not m:
+        raise ValueError(f"expected a size with a unit ({units}), e.g. '16GiB', got {text!r}")
+    number, unit = m.groups()
+    factor = SIZE_UNITS.get(unit)
+    if factor is None:
+        folded = {u.lower(): u for u in SIZE_UNITS}
+        hint = f" (did you mean '{folded[unit.lower()]}'?)" if unit.lower() in folded else ""
+        raise ValueError(f"unknown size unit {unit!r}{hint}; expected one of {units}")
+    value = float(number) * factor
+    if value <= 0:
+        raise ValueError(f"expected a size greater than zero, got {text!r}")
+    return round(value)
+
+
+def parse_percent(text: str) -> float:
+    """``"80%"`` -> 0.8; must lie in (0, 100]."""
+    m = _PERCENT.match(text.strip())
+    if not m:
+        raise ValueError(f"expected a percentage like '80%', got {text!r}")
+    value = float(m.group(1))
+    if not 0 < value <= 100:
+        raise ValueError(f"expected a percentage above 0% and at most 100%, got {text!r}")
+    return value / 100
+
+
+def parse_duration(text: str) -> int:
+    """``"5m"`` -> 300 seconds; units s, m, h, d. Must be a whole, positive number of seconds."""
+    units = ", ".join(DURATION_UNITS)
+    m = _DURATION.match(text.strip())
+    if not m or m.group(2) not in DURATION_UNITS:
+        raise ValueError(f"expected a duration with a unit ({units}), e.g. '5m', got {text!r}")
+    seconds = float(m.group(1)) * DURATION_UNITS[m.group(2)]
+    if seconds <= 0 or seconds != math.floor(seconds):
+        raise ValueError(f"expected a positive whole number of seconds, got {text!r}")
+    return int(seconds)
+
+
+def parse_bandwidth(text: str) -> float:
+    """``"10Gbit/s"`` -> bytes per second."""
+    units = ", ".join(BANDWIDTH_UNITS)
+    m = _BANDWIDTH.match(text.strip())
+    if not m or m.group(2) not in BANDWIDTH_UNITS:
+        raise ValueError(f"expected a bandwidth like '10Gbit/s' ({units}), got {text!r}")
+    value = float(m.group(1)) * BANDWIDTH_UNITS[m.group(2)]
+    if value <= 0:
+        raise ValueError(f"expected a bandwidth greater than zero, got {text!r}")
+    return value
+
+
+def format_bytes(n: float) -> str:
+    """Bytes in the largest binary unit that keeps the number at or above 1."""
+    for unit in ("TiB", "GiB", "MiB", "KiB"):
+        factor = SIZE_UNITS[unit]
+        if abs(n) >= factor:
+            return f"{n / factor:.1f}{unit}"
+    return f"{n:.0f}B"
+
+
+def format_duration(seconds: float) -> str:
+    """A rounded-up human duration: ``42s``, ``9m05s``, ``37m``, ``2h10m``."""
+    s = math.ceil(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 600:
+        return f"{s // 60}m{s % 60:02d}s"
+    hours, minutes = divmod(math.ceil(s / 60), 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
