@@ -163,3 +163,56 @@ def host_memory_use(inv: Inventory, placement: IntArray) -> FloatArray:
 def cpu_fits(load: FloatArray, cap: FloatArray | float) -> npt.NDArray[np.bool_]:
     """``load <= cap`` with the shared tolerance (works on scalars and arrays)."""
     return np.asarray(load <= np.asarray(cap) * (1 + EPS) + EPS)
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One live migration. ``wave`` is 1-based; moves of a wave run at the same time."""
+
+    vm: int
+    source: int
+    target: int
+    wave: int
+    seconds: float
+    reason: str
+    temporary: bool = False  # a stop on a staging host, moved on in a later wave
+
+
+@dataclass(frozen=True, slots=True)
+class Unplaced:
+    vm: int
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Plan:
+    """The outcome of a planner: a verified target placement and the waves that reach it.
+
+    When ``feasible`` is false, ``target`` equals ``before`` and ``unplaced`` says why.
+    """
+
+    command: str  # "pack" or "evacuate"
+    feasible: bool
+    before: IntArray
+    target: IntArray
+    moves: tuple[Move, ...] = ()
+    lower_bound: int | None = None
+    optimal: bool = False
+    evacuated: tuple[int, ...] = ()
+    unplaced: tuple[Unplaced, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def waves(self) -> int:
+        return max((m.wave for m in self.moves), default=0)
+
+    def wave_seconds(self) -> list[float]:
+        """Duration of every wave: its longest move."""
+        out = [0.0] * self.waves
+        for m in self.moves:
+            out[m.wave - 1] = max(out[m.wave - 1], m.seconds)
+        return out
+
+    @property
+    def total_seconds(self) -> float:
+        return float(sum(self.wave_seconds()))
