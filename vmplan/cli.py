@@ -11,7 +11,7 @@ import sys
 import typer
 
 from vmplan import __version__
-from vmplan.commands import check, schema
+from vmplan.commands import check, pack, schema
 
 EXIT_BUG = 70
 
@@ -42,6 +42,7 @@ def _root(
 
 
 app.command("check")(check.check)
+app.command("pack")(pack.pack)
 app.command("schema")(schema.schema)
 
 
@@ -52,7 +53,6 @@ def _not_yet(name: str, issue: str) -> None:
         raise typer.Exit(2)
 
 
-_not_yet("pack", "consolidate onto the fewest hosts")
 _not_yet("evacuate", "empty a host for maintenance")
 
 

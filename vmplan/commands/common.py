@@ -6,10 +6,13 @@ exit codes (0 success, 1 findings or no feasible plan, 2 invalid input or usage)
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import io
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -18,7 +21,7 @@ from rich.console import Console
 
 from vmplan import units
 from vmplan.inventory import Loaded, load
-from vmplan.problems import InputError
+from vmplan.problems import InputError, Problem
 from vmplan.render import problems as render_problems
 
 EXIT_OK = 0
@@ -33,11 +36,10 @@ class CheckFormat(enum.StrEnum):
 
 
 class PlanFormat(enum.StrEnum):
-    TABLE = "table"
-    TEXT = "text"
+    TABLE = "table"  # rich tables, coloured on a terminal
+    TEXT = "text"  # the same tables, never coloured
     JSON = "json"
     YAML = "yaml"
-    GITHUB = "github"
 
 
 def _percent(value: str | None) -> float | None:
@@ -83,6 +85,15 @@ BandwidthOpt = Annotated[
 TimeLimitOpt = Annotated[
     float,
     typer.Option("--time-limit", min=0.0, help="Solver time budget in seconds."),
+]
+PlanFormatOpt = Annotated[
+    PlanFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format (default: table on a terminal, text when piped or written to a file).",
+        show_default=False,
+    ),
 ]
 OutputOpt = Annotated[
     Path | None,
@@ -163,3 +174,48 @@ def write_output(text: str, output: Path | None) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def plan_format(chosen: PlanFormat | None, output: Path | None) -> PlanFormat:
+    if chosen is not None:
+        return chosen
+    to_terminal = (output is None or str(output) == "-") and sys.stdout.isatty()
+    return PlanFormat.TABLE if to_terminal else PlanFormat.TEXT
+
+
+def capture_console(fmt: PlanFormat) -> Console:
+    """A console that renders into a string: colour only for ``table`` on a terminal."""
+    tty = sys.stdout.isatty()
+    colour = fmt is PlanFormat.TABLE and tty
+    width = Console().width if tty else 160
+    return Console(
+        file=io.StringIO(),
+        force_terminal=colour,
+        no_color=not colour or bool(os.environ.get("NO_COLOR")),
+        color_system="auto" if colour else None,
+        highlight=False,
+        width=width,
+    )
+
+
+def rendered(console: Console) -> str:
+    out = console.file
+    assert isinstance(out, io.StringIO)
+    return out.getvalue()
+
+
+def show_warnings(warnings: Sequence[Problem], fmt: PlanFormat) -> None:
+    """Input warnings go to stderr, so they never mix with a plan on stdout."""
+    if warnings:
+        render_problems.text(stderr_console(), warnings, f"{len(warnings)} warning(s) in the input")
+
+
+@contextlib.contextmanager
+def progress(label: str) -> Iterator[Callable[[str], None]]:
+    """A spinner with the solver's latest news on stderr, only when stderr is a terminal."""
+    console = stderr_console()
+    if not console.is_terminal:
+        yield lambda _msg: None
+        return
+    with console.status(f"{label}...") as status:
+        yield lambda msg: status.update(f"{label}: {msg}")

@@ -1,0 +1,189 @@
+"""From the current placement to a target one: ordered waves of live migrations that are safe.
+
+Safety rule, checked at every sample of the series: during a wave every destination holds what it
+had at the wave's start plus everything it receives in that wave (what it sends is still counted,
+since a live migration frees its source only at the end), within its CPU and memory limits; no
+host takes part in more than ``parallel`` moves of a wave; anti-affinity holds after every wave.
+
+The scheduler is greedy: every wave takes, largest memory first (long moves together), each
+pending move whose destination still has room. When nothing can move (A must go where B is and B
+where A is, without room), one blocked VM takes a temporary stop on the host with the most
+headroom, which counts as an extra migration. If no host can take it, the remaining moves are
+reported as blocked.
+
+Durations: a move copies the VM's memory ``COPY_FACTOR`` times (pre-copy rounds resend dirtied
+pages) plus ``SETUP_S``; a host's migration bandwidth is shared by its concurrent moves in a wave.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vmplan.eligibility import eligibility
+from vmplan.model import (
+    EPS,
+    FloatArray,
+    IntArray,
+    Inventory,
+    Move,
+    RuleKind,
+    host_loads,
+    host_memory_use,
+)
+
+COPY_FACTOR = 1.25
+SETUP_S = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    moves: tuple[Move, ...]
+    blocked: tuple[int, ...]  # VMs whose moves could not be ordered safely
+
+
+def _partners(inv: Inventory) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = {}
+    for rule in inv.rules:
+        if rule.kind is RuleKind.ANTI_AFFINITY:
+            members = {inv.vm_index[v] for v in rule.vms}
+            for v in members:
+                out.setdefault(v, set()).update(members - {v})
+    return out
+
+
+def schedule(
+    inv: Inventory,
+    before: IntArray,
+    target: IntArray,
+    *,
+    parallel: int,
+    bandwidth: float,
+    reasons: dict[int, str],
+    closed: frozenset[int] = frozenset(),
+) -> Schedule:
+    """Waves of moves from ``before`` to ``target``; ``reasons`` explains each VM's move.
+
+    ``closed`` hosts (being evacuated, in maintenance) never receive a staging stop.
+    """
+    cur = before.copy()
+    cpu = host_loads(inv, cur)
+    mem = host_memory_use(inv, cur)
+    pending = {int(v): int(target[v]) for v in np.flatnonzero(before != target)}
+    order = sorted(pending, key=lambda v: (-inv.memory[v], v))
+    partners = _partners(inv)
+    allowed = eligibility(inv).allowed
+    moves: list[Move] = []
+    wave = 0
+    stops_left = len(pending) + 8  # staging stops allowed before the order counts as blocked
+    while pending:
+        wave += 1
+        chosen = _wave(inv, cur, cpu, mem, pending, order, partners, parallel)
+        staged = False
+        if not chosen:
+            stop = _staging(inv, cur, cpu, mem, pending, order, partners, allowed, closed)
+            stops_left -= 1
+            if stop is None or stops_left < 0:
+                return Schedule(tuple(moves), tuple(sorted(pending)))
+            chosen = [stop]
+            staged = True
+        busy = np.zeros(len(inv.hosts), dtype=np.int64)
+        for v, d in chosen:
+            busy[cur[v]] += 1
+            busy[d] += 1
+        for v, d in chosen:
+            s = int(cur[v])
+            share = max(busy[s], busy[d])
+            seconds = SETUP_S + COPY_FACTOR * inv.memory[v] * share / bandwidth
+            temporary = staged or d != pending[v]
+            reason = (
+                f"temporary stop, to make room on {inv.hosts[s].name}"
+                if temporary
+                else reasons.get(v, "rebalance")
+            )
+            moves.append(Move(v, s, d, wave, round(float(seconds), 1), reason, temporary))
+            cpu[s] -= inv.demand[v]
+            cpu[d] += inv.demand[v]
+            mem[s] -= inv.memory[v]
+            mem[d] += inv.memory[v]
+            cur[v] = d
+            if pending[v] == d:
+                del pending[v]
+        order = [v for v in order if v in pending]
+    return Schedule(tuple(moves), ())
+
+
+def _fits(inv: Inventory, cpu: FloatArray, mem: FloatArray, v: int, d: int) -> bool:
+    if mem[d] + inv.memory[v] > inv.mem_cap[d] * (1 + EPS):
+        return False
+    return bool((cpu[d] + inv.demand[v] <= inv.cpu_cap[d] * (1 + EPS) + EPS).all())
+
+
+def _wave(
+    inv: Inventory,
+    cur: IntArray,
+    cpu: FloatArray,
+    mem: FloatArray,
+    pending: dict[int, int],
+    order: list[int],
+    partners: dict[int, set[int]],
+    parallel: int,
+) -> list[tuple[int, int]]:
+    """The moves of one wave: greedy, largest first, each checked against start + incoming."""
+    inc_cpu = cpu.copy()
+    inc_mem = mem.copy()
+    busy = np.zeros(len(inv.hosts), dtype=np.int64)
+    chosen: list[tuple[int, int]] = []
+    arriving: dict[int, set[int]] = {}
+    leaving: set[int] = set()
+    for v in order:
+        s, d = int(cur[v]), pending[v]
+        if busy[s] >= parallel or busy[d] >= parallel:
+            continue
+        if not _fits(inv, inc_cpu, inc_mem, v, d):
+            continue
+        mates = partners.get(v, set())
+        if any((cur[u] == d and u not in leaving) or u in arriving.get(d, set()) for u in mates):
+            continue
+        if any(u in arriving.get(s, set()) for u in mates):
+            continue
+        chosen.append((v, d))
+        inc_cpu[d] += inv.demand[v]
+        inc_mem[d] += inv.memory[v]
+        busy[s] += 1
+        busy[d] += 1
+        arriving.setdefault(d, set()).add(v)
+        leaving.add(v)
+    return chosen
+
+
+def _staging(
+    inv: Inventory,
+    cur: IntArray,
+    cpu: FloatArray,
+    mem: FloatArray,
+    pending: dict[int, int],
+    order: list[int],
+    partners: dict[int, set[int]],
+    allowed: np.ndarray,
+    closed: frozenset[int],
+) -> tuple[int, int] | None:
+    """A temporary move that unblocks the waves: a VM whose host others wait for, to any host
+    with room (most CPU headroom first)."""
+    wanted = set(pending.values())
+    candidates = [v for v in order if int(cur[v]) in wanted] + [
+        v for v in order if int(cur[v]) not in wanted
+    ]
+    headroom = (inv.cpu_cap[:, None] - cpu).min(axis=1)
+    hosts = np.argsort(-headroom, kind="stable")
+    for v in candidates:
+        s, d = int(cur[v]), pending[v]
+        for g in hosts.tolist():
+            if g in (s, d) or g in closed or not allowed[v, g]:
+                continue
+            if any(cur[u] == g for u in partners.get(v, set())):
+                continue
+            if _fits(inv, cpu, mem, v, g):
+                return v, g
+    return None

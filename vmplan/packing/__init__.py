@@ -1,0 +1,257 @@
+"""Consolidation: the fewest hosts on which every host's combined CPU series stays within its
+limit at every sample (and memory fits, and rules hold), then the fewest migrations.
+
+One entry point, :func:`pack`, runs a portfolio and keeps the best verified result:
+
+1. repair today's placement (only what must move), then free hosts one at a time from the least
+   loaded (:mod:`.consolidate`) -- this path also yields the hosts/migrations frontier;
+2. first-fit and best-fit decreasing from empty hosts (:mod:`.construct`), relabelled onto today's
+   hosts and improved the same way;
+3. for small instances, the exact MILP (:mod:`.exact`), which can prove optimality.
+
+Results compare by (hosts used, migrations). The lower bound is the best of :mod:`.bounds` and the
+MILP's dual bound. The chosen placement is scheduled into safe waves (:mod:`vmplan.migrate`) and
+re-verified by :mod:`vmplan.verify` before it is returned.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from vmplan import migrate
+from vmplan.eligibility import eligibility
+from vmplan.model import IntArray, Inventory, Plan, Unplaced
+from vmplan.packing import bounds as bounds_mod
+from vmplan.packing import construct, exact
+from vmplan.packing.consolidate import Walk, free_hosts, repair
+from vmplan.packing.explain import why_unplaced
+from vmplan.packing.items import Items, build, item_placement
+from vmplan.packing.state import Hosts
+from vmplan.problems import VmplanError
+from vmplan.verify import verify_plan
+
+Progress = Callable[[str], None]
+
+
+class PlanVerificationError(VmplanError):
+    """The solver produced a plan the independent checker rejects: a bug, never output."""
+
+
+@dataclass(frozen=True, slots=True)
+class PackSettings:
+    parallel: int = 4
+    bandwidth: float = 10e9 / 8  # bytes per second
+    time_limit: float = 5.0  # seconds
+    max_migrations: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FrontierPoint:
+    hosts: int
+    migrations: int
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PackResult:
+    plan: Plan
+    bounds: bounds_mod.Bounds
+    frontier: tuple[FrontierPoint, ...]
+    strategy: str
+
+
+@dataclass(slots=True)
+class _Candidate:
+    name: str
+    where: IntArray  # item -> host
+    reasons: dict[int, str]
+    hosts: int
+    migrations: int
+
+
+def pack(inv: Inventory, settings: PackSettings, progress: Progress | None = None) -> PackResult:
+    started = time.monotonic()
+    deadline = started + settings.time_limit
+    say = progress or (lambda _msg: None)
+    items = build(inv)
+    before_items = item_placement(items, inv.current)
+    bounds = bounds_mod.lower_bounds(inv, items)
+    say(f"lower bound {bounds.best} hosts ({bounds.explain()})")
+
+    nowhere = np.flatnonzero(~items.allowed.any(axis=1))
+    if nowhere.size:
+        return _infeasible(inv, items, bounds, nowhere, None)
+
+    walk, failed = repair(inv, items, before_items)
+    candidates: list[_Candidate] = []
+    frontier: list[tuple[int, int]] = []
+    if not failed:
+        free_hosts(walk, settings.max_migrations, started + settings.time_limit * 0.5, say)
+        frontier += [(h, m) for h, m, _, _ in walk.frontier]
+        candidates += [
+            _Candidate("consolidate", w, r, h, m)
+            for h, m, w, r in walk.frontier
+            if settings.max_migrations is None or m <= settings.max_migrations
+        ]
+    for order, best in _variants(len(items)):
+        if time.monotonic() >= deadline and candidates:
+            break
+        built = construct.decreasing(inv, items, order, best)
+        if built is None:
+            continue
+        state = construct.relabel(inv, items, built, inv.current)
+        alt = Walk(state, before_items, _reasons_from_scratch(inv, items, state, before_items))
+        free_hosts(alt, None, max(deadline, time.monotonic() + 0.2), None)
+        name = f"{'best' if best else 'first'}-fit decreasing by {order.value}"
+        for h, m, w, r in alt.frontier:
+            frontier.append((h, m))
+            if settings.max_migrations is None or m <= settings.max_migrations:
+                candidates.append(_Candidate(name, w, r, h, m))
+        say(f"{name}: {alt.frontier[-1][0]} hosts")
+    if not candidates:
+        if failed:
+            return _infeasible(inv, items, bounds, np.array(failed), walk.state)
+        return _over_budget(inv, items, bounds, settings, walk)
+
+    best_c = min(candidates, key=lambda c: (c.hosts, c.migrations))
+    lower = bounds.best
+    optimal = best_c.hosts <= lower
+    if (
+        exact.applicable(inv, items)
+        and time.monotonic() < deadline
+        and (not optimal or best_c.migrations > 0)
+    ):
+        say("exact model (HiGHS)")
+        result = exact.solve(inv, items, before_items, best_c.hosts, deadline)
+        lower = max(lower, result.lower_bound)
+        if result.where is not None:
+            state = Hosts(inv, items, result.where)
+            c = _Candidate(
+                "exact (MILP)",
+                result.where,
+                _reasons_from_scratch(inv, items, state, before_items),
+                len(state.used()),
+                Walk(state, before_items).migrations(),
+            )
+            if settings.max_migrations is None or c.migrations <= settings.max_migrations:
+                frontier.append((c.hosts, c.migrations))
+                if (c.hosts, c.migrations) < (best_c.hosts, best_c.migrations):
+                    best_c = c
+        optimal = best_c.hosts <= lower or result.optimal_hosts
+    if best_c.hosts <= lower:
+        optimal = True
+    plan = _plan(inv, items, best_c, lower, optimal, settings)
+    return PackResult(plan, bounds, _pareto(frontier), best_c.name)
+
+
+def _variants(n_items: int) -> list[tuple[construct.Order, bool]]:
+    """From-scratch heuristics to try, most useful first (fewer on large instances)."""
+    every = [
+        (construct.Order.PEAK, True),
+        (construct.Order.NORM, True),
+        (construct.Order.PEAK, False),
+        (construct.Order.NORM, False),
+    ]
+    return every if n_items <= 3000 else every[:1]
+
+
+def _reasons_from_scratch(
+    inv: Inventory, items: Items, state: Hosts, before_items: IntArray
+) -> dict[int, str]:
+    names = [h.name for h in inv.hosts]
+    used = set(state.used().tolist())
+    out = {}
+    for i in np.flatnonzero(state.where != before_items).tolist():
+        b = int(before_items[i])
+        if b < 0:
+            out[i] = "join its affinity group"
+        elif inv.maintenance[b]:
+            out[i] = f"leave {names[b]} (maintenance)"
+        elif b not in used:
+            out[i] = f"free {names[b]}"
+        else:
+            out[i] = "repack"
+    return out
+
+
+def _pareto(points: list[tuple[int, int]]) -> tuple[FrontierPoint, ...]:
+    """Points no other point beats on both hosts and migrations, fewest migrations first."""
+    best: dict[int, int] = {}
+    for h, m in points:
+        best[h] = min(m, best.get(h, m))
+    out: list[FrontierPoint] = []
+    for h in sorted(best, reverse=True):
+        if not out or best[h] > out[-1].migrations or h < out[-1].hosts:
+            if out and best[h] <= out[-1].migrations:
+                out.pop()
+            out.append(FrontierPoint(h, best[h]))
+    return tuple(out)
+
+
+def _plan(
+    inv: Inventory,
+    items: Items,
+    c: _Candidate,
+    lower: int,
+    optimal: bool,
+    settings: PackSettings,
+) -> Plan:
+    target = items.placement_of_vms(c.where)
+    reasons = {int(v): c.reasons.get(int(items.of_vm[v]), "repack") for v in range(len(inv.vms))}
+    sched = migrate.schedule(
+        inv,
+        inv.current,
+        target,
+        parallel=settings.parallel,
+        bandwidth=settings.bandwidth,
+        reasons=reasons,
+        closed=frozenset(np.flatnonzero(inv.maintenance).tolist()),
+    )
+    if sched.blocked:
+        unplaced = tuple(
+            Unplaced(v, ("no safe migration order: every host it could pass through is full",))
+            for v in sched.blocked
+        )
+        return Plan("pack", False, inv.current, inv.current, (), lower, False, unplaced=unplaced)
+    plan = Plan("pack", True, inv.current, target, sched.moves, lower, optimal)
+    problems = verify_plan(inv, plan, settings.parallel)
+    if problems:
+        raise PlanVerificationError("; ".join(problems[:5]))
+    return plan
+
+
+def _infeasible(
+    inv: Inventory,
+    items: Items,
+    bounds: bounds_mod.Bounds,
+    failed: IntArray,
+    state: Hosts | None,
+) -> PackResult:
+    elig = eligibility(inv)
+    unplaced = []
+    for i in failed.tolist():
+        for v in items.members[i].tolist():
+            unplaced.append(Unplaced(v, tuple(why_unplaced(inv, items, elig, i, v, state))))
+    plan = Plan(
+        "pack", False, inv.current, inv.current, (), bounds.best, False, unplaced=tuple(unplaced)
+    )
+    return PackResult(plan, bounds, (), "none")
+
+
+def _over_budget(
+    inv: Inventory,
+    items: Items,
+    bounds: bounds_mod.Bounds,
+    settings: PackSettings,
+    walk: Walk,
+) -> PackResult:
+    needed = walk.migrations()
+    note = (
+        f"the placement cannot be repaired within --max-migrations {settings.max_migrations}: "
+        f"moving VMs off maintenance hosts and fixing overloads and rules takes {needed}"
+    )
+    plan = Plan("pack", False, inv.current, inv.current, (), bounds.best, False, notes=(note,))
+    return PackResult(plan, bounds, (), "none")

@@ -1,0 +1,208 @@
+"""Improvement from a starting placement: repair it, then free hosts one at a time.
+
+Repair moves only what must move: VMs on hosts in maintenance or on hosts they may not use,
+members of split affinity groups, anti-affinity partners that share a host, and the largest
+contributors of overloaded hosts. Then, repeatedly, the least-loaded used host is emptied into the
+room left on the other used hosts (best fit, with one-step ejections: a VM on the receiving host
+steps aside to a third host to make room). Every freed host is a point of the trade-off frontier
+between hosts and migrations; VMs on kept hosts move only to make room.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vmplan.model import EPS, IntArray, Inventory
+from vmplan.packing.items import Items
+from vmplan.packing.state import Hosts
+
+#: How many of the least-loaded hosts are tried per round before giving up.
+TRIES_PER_ROUND = 12
+
+
+@dataclass(slots=True)
+class Walk:
+    """The state being improved, the moves' reasons, and the frontier found on the way."""
+
+    state: Hosts
+    before: IntArray  # item -> host today (-1 where its VMs are split)
+    reasons: dict[int, str] = field(default_factory=dict)  # item -> why it moves
+    frontier: list[tuple[int, int, IntArray, dict[int, str]]] = field(default_factory=list)
+
+    def migrations(self, state: Hosts | None = None) -> int:
+        s = self.state if state is None else state
+        items = s.items
+        vm_before = self.before[items.of_vm]
+        moved = s.where[items.of_vm] != vm_before
+        return int(moved.sum())
+
+    def record(self) -> None:
+        point = (
+            len(self.state.used()),
+            self.migrations(),
+            self.state.where.copy(),
+            dict(self.reasons),
+        )
+        self.frontier.append(point)
+
+
+def repair(inv: Inventory, items: Items, before_items: IntArray) -> tuple[Walk, list[int]]:
+    """Take out what may not stay, put it back where it fits; returns the walk and failed items."""
+    names = [h.name for h in inv.hosts]
+    where = before_items.copy()
+    reasons: dict[int, str] = {}
+    for i in np.flatnonzero(where < 0).tolist():
+        reasons[i] = "join its affinity group"
+    for i in np.flatnonzero(where >= 0).tolist():
+        h = int(where[i])
+        if inv.maintenance[h]:
+            where[i], reasons[i] = -1, f"leave {names[h]} (maintenance)"
+        elif not items.allowed[i, h]:
+            where[i], reasons[i] = -1, f"may not run on {names[h]}"
+    for i in range(len(items)):
+        if where[i] >= 0 and any(where[j] == where[i] for j in items.conflicts[i] if j < i):
+            reasons[i] = f"anti-affinity on {names[int(where[i])]}"
+            where[i] = -1
+    state = Hosts(inv, items, where)
+    for h in range(len(inv.hosts)):
+        while state.count[h] and (
+            (state.load[h] > state.cap[h]).any() or state.mem[h] > state.mem_cap[h]
+        ):
+            members = np.flatnonzero(state.where == h)
+            t = int(np.argmax(state.load[h] - state.cap[h]))
+            over_mem = state.mem[h] > state.mem_cap[h]
+            size = items.memory[members] if over_mem else items.demand[members, t]
+            i = int(members[int(np.argmax(size))])
+            state.remove(i)
+            reasons[i] = f"relieve overloaded {names[h]}"
+    walk = Walk(state, before_items, reasons)
+    failed = []
+    for i in sorted(reasons, key=lambda i: (-items.peak[i], i)):
+        if not _place(walk, i, np.flatnonzero(~inv.maintenance)):
+            failed.append(i)
+    return walk, failed
+
+
+def _place(walk: Walk, i: int, candidates: IntArray) -> bool:
+    """Best fit onto used hosts, else eject, else open the largest unused host."""
+    s = walk.state
+    used = candidates[s.count[candidates] > 0]
+    h = s.best_fit(i, used) if used.size else -1
+    if h < 0 and used.size and _eject(walk, i, used):
+        return True
+    if h < 0:
+        spare = candidates[s.count[candidates] == 0]
+        spare = spare[np.lexsort((spare, -s.cap[spare]))]
+        ok = s.fits(i, spare) if spare.size else np.zeros(0, dtype=np.bool_)
+        h = int(spare[int(np.argmax(ok))]) if ok.any() else -1
+    if h < 0:
+        return False
+    s.add(i, h)
+    return True
+
+
+def _eject(walk: Walk, i: int, hosts: IntArray, exclude: int = -1) -> bool:
+    """Make room for item ``i`` on one of ``hosts`` by moving one item there to a third host.
+
+    Items already moving (not on their host of today) are preferred: moving them again costs no
+    extra migration.
+    """
+    s = walk.state
+    it = s.items
+    names = [h.name for h in s.inv.hosts]
+    for g in hosts.tolist():
+        if not it.allowed[i, g]:
+            continue
+        on_g = np.flatnonzero(s.where == g)
+        if on_g.size == 0:
+            continue
+        # all candidates u at once: load[g] - d[u] + d[i] <= cap at every sample
+        rows = s.load[g][None, :] - it.demand[on_g] + it.demand[i][None, :]
+        room = (rows <= s.cap[g]).all(axis=1)
+        room &= s.mem[g] - it.memory[on_g] + it.memory[i] <= s.mem_cap[g]
+        if not room.any():
+            continue
+        cands = on_g[room]
+        moving = s.where[cands] != walk.before[cands]
+        cands = cands[np.lexsort((cands, ~moving))]
+        others = hosts[(hosts != g) & (hosts != exclude)]
+        for u in cands.tolist():
+            if not s.fits_with_out(i, g, u):
+                continue
+            s.remove(u)
+            target = s.best_fit(u, others) if others.size else -1
+            if target >= 0 and _conflict_free_after(s, i, g):
+                s.add(i, g)
+                s.add(u, target)
+                walk.reasons.setdefault(u, f"make room on {names[g]}")
+                return True
+            s.add(u, g)
+    return False
+
+
+def _conflict_free_after(s: Hosts, i: int, g: int) -> bool:
+    return all(s.where[j] != g for j in s.items.conflicts[i])
+
+
+def free_hosts(
+    walk: Walk,
+    budget: int | None,
+    deadline: float,
+    progress: Callable[[str], None] | None = None,
+) -> None:
+    """Empty hosts one at a time while one can be emptied (within ``budget`` migrations)."""
+    names = [h.name for h in walk.state.inv.hosts]
+    walk.record()
+    while time.monotonic() < deadline:
+        s = walk.state
+        used = s.used()
+        if used.size <= 1:
+            return
+        fill = np.maximum(
+            s.peak[used] / s.cap[used], s.mem[used] / np.maximum(s.mem_cap[used], EPS)
+        )
+        order = used[np.lexsort((used, fill, s.count[used]))]
+        for h in order[:TRIES_PER_ROUND].tolist():
+            if time.monotonic() >= deadline:
+                return
+            trial = _try_empty(walk, h, used[used != h])
+            if trial is None:
+                continue
+            state, reasons = trial
+            migrations = walk.migrations(state)
+            if budget is not None and migrations > budget:
+                continue
+            walk.state = state
+            for i, why in reasons.items():
+                walk.reasons.setdefault(i, why)
+            walk.record()
+            if progress:
+                progress(f"freed {names[h]}: {len(state.used())} hosts, {migrations} migrations")
+            break
+        else:
+            return
+
+
+def _try_empty(walk: Walk, h: int, others: IntArray) -> tuple[Hosts, dict[int, str]] | None:
+    """Move every item off host ``h`` onto ``others``; None when one does not fit."""
+    names = [x.name for x in walk.state.inv.hosts]
+    trial = Walk(walk.state.copy(), walk.before, dict(walk.reasons))
+    s = trial.state
+    items = np.flatnonzero(s.where == h)
+    items = items[np.lexsort((items, -s.items.peak[items]))]
+    for i in items.tolist():
+        s.remove(i)
+    reasons = {int(i): f"free {names[h]}" for i in items}
+    for i in items.tolist():
+        g = s.best_fit(i, others)
+        if g >= 0:
+            s.add(i, g)
+        elif not _eject(trial, i, others, exclude=h):
+            return None
+    new = {k: v for k, v in trial.reasons.items() if k not in walk.reasons}
+    new.update({k: v for k, v in reasons.items() if k not in walk.reasons})
+    return s, new

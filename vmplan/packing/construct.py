@@ -1,0 +1,95 @@
+"""Constructive heuristics: first-fit and best-fit decreasing on the whole series.
+
+Items go in decreasing size (by peak share, or by the norm of the series); each goes to the first
+(or the fullest) used host that takes it at every sample, else opens the largest unused host.
+The bins are then relabelled onto today's hosts (an assignment problem) so that as many VMs as
+possible stay where they are.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from vmplan.model import IntArray, Inventory
+from vmplan.packing.items import Items
+from vmplan.packing.state import Hosts
+
+
+class Order(enum.StrEnum):
+    PEAK = "peak"
+    NORM = "norm"
+
+
+def item_order(inv: Inventory, items: Items, order: Order) -> IntArray:
+    """Items largest first: CPU peak (or series norm) and memory as shares of an average host."""
+    open_ = ~inv.maintenance
+    cap = float(inv.cpu_cap[open_].mean()) if open_.any() else 1.0
+    mem = float(inv.mem_cap[open_].mean()) if open_.any() else 1.0
+    if order is Order.PEAK:
+        cpu = items.peak / cap
+    else:
+        cpu = np.sqrt((items.demand**2).mean(axis=1)) / cap
+    size = np.maximum(cpu, items.memory / mem)
+    return np.lexsort((np.arange(len(items)), -size))
+
+
+def decreasing(inv: Inventory, items: Items, order: Order, best: bool) -> Hosts | None:
+    """First-fit (``best=False``) or best-fit decreasing from empty hosts; None if an item fails."""
+    state = Hosts(inv, items, np.full(len(items), -1, dtype=np.int64))
+    open_hosts = np.flatnonzero(~inv.maintenance)
+    spare = list(open_hosts[np.lexsort((open_hosts, -inv.cpu_cap[open_hosts]))])
+    used: list[int] = []
+    for i in item_order(inv, items, order).tolist():
+        h = -1
+        if used:
+            cand = np.array(used)
+            if best:
+                h = state.best_fit(i, cand)
+            else:
+                ok = state.fits(i, cand)
+                h = int(cand[int(np.argmax(ok))]) if ok.any() else -1
+        if h < 0:
+            ok = state.fits(i, np.array(spare, dtype=np.int64)) if spare else np.zeros(0, bool)
+            if not ok.any():
+                return None
+            h = spare.pop(int(np.argmax(ok)))
+            used.append(h)
+        state.add(i, h)
+    return state
+
+
+def relabel(inv: Inventory, items: Items, state: Hosts, before_vms: IntArray) -> Hosts:
+    """Move whole bins onto the hosts that already hold most of their VMs' memory, where they fit."""
+    bins = state.used()
+    open_hosts = np.flatnonzero(~inv.maintenance)
+    if bins.size == 0 or open_hosts.size == 0:
+        return state
+    # weight[b, h]: memory of bin b's items that sit on host h today (VMs that would stay)
+    weight = np.zeros((bins.size, open_hosts.size))
+    col = {int(h): k for k, h in enumerate(open_hosts)}
+    row = {int(b): k for k, b in enumerate(bins)}
+    for i in np.flatnonzero(state.where >= 0):
+        b = row[int(state.where[i])]
+        for v in items.members[i]:
+            k = col.get(int(before_vms[v]))
+            if k is not None:
+                weight[b, k] += inv.memory[v] + 1.0
+    feasible = np.zeros_like(weight, dtype=np.bool_)
+    for b_idx, b in enumerate(bins):
+        members = np.flatnonzero(state.where == b)
+        feasible[b_idx] = (
+            items.allowed[members][:, open_hosts].all(axis=0)
+            & (state.load[b][None, :] <= state.cap[open_hosts][:, None]).all(axis=1)
+            & (state.mem[b] <= state.mem_cap[open_hosts])
+        )
+    cost = np.where(feasible, -weight, 1e18)
+    rows, cols = linear_sum_assignment(cost)
+    if (cost[rows, cols] >= 1e18).any():
+        return state
+    new_where = state.where.copy()
+    for r, c in zip(rows, cols, strict=True):
+        new_where[state.where == bins[r]] = open_hosts[c]
+    return Hosts(inv, items, new_where)

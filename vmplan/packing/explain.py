@@ -1,0 +1,104 @@
+"""Why an item cannot be placed, in terms an operator can act on.
+
+For each host it could use, the binding constraint: CPU (by how many cores, at what time of day,
+over which window), memory (by how many GiB) or an anti-affinity rule; then the closest host and
+what would make it fit there (cores freed in that window, or a higher ``--cpu-limit``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from vmplan.eligibility import Eligibility
+from vmplan.model import Inventory, RuleKind
+from vmplan.packing.items import Items
+from vmplan.packing.state import Hosts
+from vmplan.timefmt import time_of_day
+
+GIB = float(2**30)
+
+
+def why_unplaced(
+    inv: Inventory,
+    items: Items,
+    elig: Eligibility,
+    i: int,
+    v: int,
+    state: Hosts | None,
+    closed: frozenset[int] = frozenset(),
+) -> list[str]:
+    """Reasons (most useful first) why item ``i`` (holding VM ``v``) fits on no host."""
+    group = len(items.members[i]) > 1
+    prefix = f"with its affinity group ({len(items.members[i])} VMs): " if group else ""
+    candidates = [h for h in np.flatnonzero(items.allowed[i]).tolist() if h not in closed]
+    if not candidates:
+        if group:
+            return [
+                prefix + "no single host can hold the whole group (vCPUs, memory, CPU peak or pins)"
+            ]
+        return elig.reasons(v)
+    if state is None:
+        return [prefix + "no host has room for it"]
+    best: tuple[float, str, str | None] | None = None
+    for h in candidates:
+        cost, text, hint = _shortfall(inv, items, state, i, h)
+        if best is None or cost < best[0]:
+            best = (cost, text, hint)
+    assert best is not None
+    out = [prefix + f"no host has room; closest is {best[1]}"]
+    if best[2]:
+        out.append(best[2])
+    return out
+
+
+def _shortfall(
+    inv: Inventory, items: Items, state: Hosts, i: int, h: int
+) -> tuple[float, str, str | None]:
+    host = inv.hosts[h]
+    parts: list[str] = []
+    hints: list[str] = []
+    cost = 0.0
+    for j in items.conflicts[i]:
+        if state.where[j] == h:
+            rule = _rule_between(inv, items, i, j)
+            parts.append(f"anti-affinity rule {rule} (shares the host with {_name(inv, items, j)})")
+            hints.append(f"relax anti-affinity rule {rule}")
+            cost += 1e6
+    combined = state.load[h] + items.demand[i]
+    over = combined - inv.cpu_cap[h]
+    if (over > 1e-9).any():
+        t = int(np.argmax(over))
+        window = np.flatnonzero(over > 1e-9)
+        span = f"{time_of_day(inv, int(window[0]))}-{time_of_day(inv, int(window[-1]) + 1)}"
+        parts.append(
+            f"CPU short by {over[t]:.1f} cores at {time_of_day(inv, t)} "
+            f"(over the {host.cpu_limit:.0%} limit during {span})"
+        )
+        need = math.ceil(float(combined.max()) / host.cores * 100)
+        hint = f"{over[t]:.1f} more cores free on {host.name} at {span}"
+        if need <= 100:
+            hint += f", or with --cpu-limit {need}% it fits"
+        hints.append(hint)
+        cost += float(over[t]) / host.cores
+    mem_over = state.mem[h] + items.memory[i] - inv.mem_cap[h]
+    if mem_over > 0:
+        parts.append(f"memory short by {mem_over / GIB:.1f} GiB")
+        hints.append(f"{mem_over / GIB:.1f} GiB more memory free on {host.name}")
+        cost += float(mem_over / max(inv.mem_cap[h], 1.0))
+    text = f"{host.name}: " + ("; ".join(parts) if parts else "fits alone but not with the rest")
+    return cost, text, ("would fit with " + " and ".join(hints)) if hints else None
+
+
+def _name(inv: Inventory, items: Items, j: int) -> str:
+    return ", ".join(inv.vms[v].name for v in items.members[j])
+
+
+def _rule_between(inv: Inventory, items: Items, i: int, j: int) -> str:
+    a = {inv.vms[v].name for v in items.members[i]}
+    b = {inv.vms[v].name for v in items.members[j]}
+    for rule in inv.rules:
+        if rule.kind is RuleKind.ANTI_AFFINITY and a & set(rule.vms) and b & set(rule.vms):
+            return rule.name
+    return "?"

@@ -1,0 +1,99 @@
+"""Packing items: VMs that an affinity rule keeps together become one item.
+
+An item's demand is the sum of its members' series, its memory their sum, and it may only go
+where every member may go. Anti-affinity becomes item-level conflicts: two conflicting items
+never share a host.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from vmplan.eligibility import eligibility
+from vmplan.model import EPS, BoolArray, FloatArray, IntArray, Inventory, RuleKind
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Items:
+    of_vm: IntArray  # (VMs,) item index of every VM
+    members: tuple[IntArray, ...]  # VMs of every item
+    demand: FloatArray  # (items, samples) cores
+    memory: FloatArray
+    peak: FloatArray
+    mean: FloatArray
+    allowed: BoolArray  # (items, hosts)
+    conflicts: tuple[frozenset[int], ...]  # per item: items it may not share a host with
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def placement_of_vms(self, item_hosts: IntArray) -> IntArray:
+        return item_hosts[self.of_vm]
+
+
+def build(inv: Inventory) -> Items:
+    n = len(inv.vms)
+    rows: list[int] = []
+    cols: list[int] = []
+    for rule in inv.rules:
+        if rule.kind is RuleKind.AFFINITY:
+            idx = [inv.vm_index[v] for v in rule.vms]
+            rows += idx[:-1]
+            cols += idx[1:]
+    graph = sparse.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    # number items in order of their first VM, so the numbering is stable
+    _, first = np.unique(labels, return_index=True)
+    order = np.argsort(first, kind="stable")
+    relabel = np.empty_like(order)
+    relabel[order] = np.arange(order.size)
+    of_vm = relabel[labels].astype(np.int64)
+    n_items = int(order.size)
+    sort = np.argsort(of_vm, kind="stable")
+    bounds = np.searchsorted(of_vm[sort], np.arange(n_items + 1))
+    members = tuple(sort[bounds[i] : bounds[i + 1]] for i in range(n_items))
+    vm_allowed = eligibility(inv).allowed
+    if n_items == n:
+        demand = inv.demand
+        memory = inv.memory
+        allowed = vm_allowed
+    else:
+        group = sparse.csr_matrix((np.ones(n), (of_vm, np.arange(n))), shape=(n_items, n))
+        demand = np.asarray(group @ inv.demand)
+        memory = np.bincount(of_vm, weights=inv.memory, minlength=n_items).astype(np.float64)
+        allowed = np.ones((n_items, len(inv.hosts)), dtype=np.bool_)
+        for i, m in enumerate(members):
+            allowed[i] = vm_allowed[m].all(axis=0)
+    peak = demand.max(axis=1) if demand.shape[1] else np.zeros(n_items)
+    allowed = allowed & (peak[:, None] <= inv.cpu_cap[None, :] * (1 + EPS) + EPS)
+    allowed &= memory[:, None] <= inv.mem_cap[None, :] * (1 + EPS)
+    conflicts: list[set[int]] = [set() for _ in range(n_items)]
+    for rule in inv.rules:
+        if rule.kind is RuleKind.ANTI_AFFINITY:
+            its = {int(of_vm[inv.vm_index[v]]) for v in rule.vms}
+            for i in its:
+                conflicts[i] |= its - {i}
+    return Items(
+        of_vm=of_vm,
+        members=members,
+        demand=demand,
+        memory=memory,
+        peak=peak,
+        mean=demand.mean(axis=1) if demand.shape[1] else np.zeros(n_items),
+        allowed=allowed,
+        conflicts=tuple(frozenset(c) for c in conflicts),
+    )
+
+
+def item_placement(items: Items, vm_placement: IntArray) -> IntArray:
+    """Host of every item in a VM placement, -1 where its members are split over hosts."""
+    out = np.full(len(items), -1, dtype=np.int64)
+    for i, m in enumerate(items.members):
+        hosts = np.unique(vm_placement[m])
+        if hosts.size == 1:
+            out[i] = hosts[0]
+    return out

@@ -1,0 +1,110 @@
+"""Hosts being filled: running loads (hosts x samples) and a vectorised fit test.
+
+The fit test of an item against many hosts at once prunes with cheap bounds before the
+full-series check: a host whose peak plus the item's peak is within the limit certainly fits; a
+host whose mean load plus the item's mean exceeds it certainly does not (the mean is reached at
+some sample). Only the hosts in between get the full ``load + demand <= cap`` test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vmplan.model import EPS, BoolArray, IntArray, Inventory
+from vmplan.packing.items import Items
+
+
+class Hosts:
+    """Mutable packing state over items (never shared outside the solver)."""
+
+    def __init__(self, inv: Inventory, items: Items, where: IntArray) -> None:
+        self.inv = inv
+        self.items = items
+        self.where = where.copy()  # item -> host, -1 = unplaced
+        n_hosts = len(inv.hosts)
+        self.cap = inv.cpu_cap * (1 + EPS) + EPS
+        self.mem_cap = inv.mem_cap * (1 + EPS)
+        placed = np.flatnonzero(self.where >= 0)
+        self.load = np.zeros((n_hosts, inv.n_samples))
+        np.add.at(self.load, self.where[placed], items.demand[placed])
+        self.mem = np.bincount(self.where[placed], weights=items.memory[placed], minlength=n_hosts)
+        self.count = np.bincount(self.where[placed], minlength=n_hosts)
+        self.peak = self.load.max(axis=1) if inv.n_samples else np.zeros(n_hosts)
+        self.mean = self.load.mean(axis=1) if inv.n_samples else np.zeros(n_hosts)
+
+    def copy(self) -> Hosts:
+        new = Hosts.__new__(Hosts)
+        new.inv, new.items, new.cap, new.mem_cap = self.inv, self.items, self.cap, self.mem_cap
+        new.where = self.where.copy()
+        new.load = self.load.copy()
+        new.mem = self.mem.copy()
+        new.count = self.count.copy()
+        new.peak = self.peak.copy()
+        new.mean = self.mean.copy()
+        return new
+
+    def used(self) -> IntArray:
+        return np.flatnonzero(self.count > 0)
+
+    def fits(self, i: int, hosts: IntArray) -> BoolArray:
+        """Which of ``hosts`` can take item ``i`` now (limits at every sample, memory, rules)."""
+        it = self.items
+        ok = it.allowed[i, hosts] & (self.mem[hosts] + it.memory[i] <= self.mem_cap[hosts])
+        for j in it.conflicts[i]:
+            h = self.where[j]
+            if h >= 0:
+                ok &= hosts != h
+        cap = self.cap[hosts]
+        sure: BoolArray = ok & (self.peak[hosts] + it.peak[i] <= cap)
+        maybe = ok & ~sure & (self.mean[hosts] + it.mean[i] <= cap)
+        if maybe.any():
+            idx = np.flatnonzero(maybe)
+            rows = hosts[idx]
+            full = (self.load[rows] + it.demand[i] <= cap[idx, None]).all(axis=1)
+            sure[idx[full]] = True
+        return sure
+
+    def fits_with_out(self, i: int, h: int, out: int) -> bool:
+        """Whether host ``h`` can take item ``i`` once item ``out`` (on ``h``) has left."""
+        it = self.items
+        if not it.allowed[i, h]:
+            return False
+        if self.mem[h] - it.memory[out] + it.memory[i] > self.mem_cap[h]:
+            return False
+        if any(self.where[j] == h and j != out for j in it.conflicts[i]):
+            return False
+        row = self.load[h] - it.demand[out] + it.demand[i]
+        return bool((row <= self.cap[h]).all())
+
+    def add(self, i: int, h: int) -> None:
+        self.where[i] = h
+        self.load[h] += self.items.demand[i]
+        self.mem[h] += self.items.memory[i]
+        self.count[h] += 1
+        self.peak[h] = self.load[h].max()
+        self.mean[h] += self.items.mean[i]
+
+    def remove(self, i: int) -> int:
+        h = int(self.where[i])
+        self.where[i] = -1
+        self.load[h] -= self.items.demand[i]
+        self.mem[h] -= self.items.memory[i]
+        self.count[h] -= 1
+        if self.count[h] == 0:
+            self.load[h] = 0.0
+            self.mem[h] = 0.0
+            self.mean[h] = 0.0
+        else:
+            self.mean[h] -= self.items.mean[i]
+        self.peak[h] = self.load[h].max() if self.load.shape[1] else 0.0
+        return h
+
+    def best_fit(self, i: int, hosts: IntArray) -> int:
+        """The fitting host among ``hosts`` left fullest by the item (by peak share), or -1."""
+        ok = self.fits(i, hosts)
+        if not ok.any():
+            return -1
+        cand = hosts[ok]
+        # fullest afterwards: the highest upper bound of peak share, ties to the first candidate
+        score = (self.peak[cand] + self.items.peak[i]) / self.cap[cand]
+        return int(cand[int(np.argmax(score))])

@@ -1,0 +1,160 @@
+"""Plans (pack and evacuate) as a dict for json/yaml, and as rich tables for people.
+
+The dict is the documented contract: ``command, feasible, hosts_used, lower_bound, optimal,
+placement, freed_hosts, migrations[{wave, vm, from, to, seconds}], hosts[{name, vms, cpu_peak,
+cpu_peak_at, memory}]`` plus more keys (``hosts_before``, ``waves``, ``total_seconds``, ...).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from vmplan.model import Inventory, Plan, host_loads, host_memory_use
+from vmplan.render.curves import sparkline
+from vmplan.timefmt import iso_or_none, time_of_day
+from vmplan.units import format_bytes, format_duration
+
+
+def _used(plan_placement: np.ndarray, n_hosts: int) -> np.ndarray:
+    return np.bincount(plan_placement, minlength=n_hosts) > 0
+
+
+def plan_dict(inv: Inventory, plan: Plan, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    n = len(inv.hosts)
+    before_used = _used(plan.before, n)
+    after_used = _used(plan.target, n)
+    loads_before = host_loads(inv, plan.before)
+    loads_after = host_loads(inv, plan.target)
+    mem_after = host_memory_use(inv, plan.target)
+    hosts = []
+    for h, host in enumerate(inv.hosts):
+        members = [inv.vms[v].name for v in np.flatnonzero(plan.target == h)]
+        t = int(np.argmax(loads_after[h])) if inv.n_samples else 0
+        tb = int(np.argmax(loads_before[h])) if inv.n_samples else 0
+        hosts.append(
+            {
+                "name": host.name,
+                "vms": members,
+                "cpu_peak": round(float(loads_after[h, t]) / host.cores, 4),
+                "cpu_peak_at": iso_or_none(inv, t) if members else None,
+                "cpu_peak_sample": t if members else None,
+                "memory": round(float(mem_after[h]) / host.memory_bytes, 4),
+                "cpu_limit": host.cpu_limit,
+                "memory_limit": host.memory_limit,
+                "cpu_peak_before": round(float(loads_before[h, tb]) / host.cores, 4),
+                "vms_before": int((plan.before == h).sum()),
+                "maintenance": host.maintenance,
+                "freed": bool(before_used[h] and not after_used[h]),
+            }
+        )
+    migrations = [
+        {
+            "wave": m.wave,
+            "vm": inv.vms[m.vm].name,
+            "from": inv.hosts[m.source].name,
+            "to": inv.hosts[m.target].name,
+            "seconds": m.seconds,
+            "memory_bytes": int(inv.memory[m.vm]),
+            "reason": m.reason,
+            "temporary": m.temporary,
+        }
+        for m in plan.moves
+    ]
+    doc: dict[str, Any] = {
+        "command": plan.command,
+        "feasible": plan.feasible,
+        "hosts_used": int(after_used.sum()),
+        "hosts_before": int(before_used.sum()),
+        "lower_bound": plan.lower_bound,
+        "optimal": plan.optimal,
+        "placement": {vm.name: inv.hosts[int(plan.target[v])].name for v, vm in enumerate(inv.vms)},
+        "freed_hosts": [inv.hosts[h].name for h in np.flatnonzero(before_used & ~after_used)],
+        "migrations": migrations,
+        "waves": [
+            {"wave": w + 1, "moves": sum(m.wave == w + 1 for m in plan.moves), "seconds": s}
+            for w, s in enumerate(plan.wave_seconds())
+        ],
+        "total_seconds": round(plan.total_seconds, 1),
+        "hosts": hosts,
+    }
+    if plan.evacuated:
+        doc["evacuated"] = [inv.hosts[h].name for h in plan.evacuated]
+    if not plan.feasible:
+        doc["unplaced"] = [
+            {"vm": inv.vms[u.vm].name, "reasons": list(u.reasons)} for u in plan.unplaced
+        ]
+    if plan.notes:
+        doc["notes"] = list(plan.notes)
+    doc.update(extra or {})
+    return doc
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0%}"
+
+
+def hosts_table(inv: Inventory, plan: Plan, only: set[int] | None = None) -> Table:
+    """Hosts before and after: VM count, CPU peak and when, memory, the combined curve."""
+    loads_before = host_loads(inv, plan.before)
+    loads_after = host_loads(inv, plan.target)
+    mem_after = host_memory_use(inv, plan.target)
+    table = Table(title="Hosts", title_justify="left", show_edge=False, pad_edge=False)
+    for col, justify in (
+        ("host", "left"),
+        ("VMs", "right"),
+        ("CPU peak before", "right"),
+        ("CPU peak after", "right"),
+        ("at", "left"),
+        ("memory", "right"),
+        ("combined CPU after (limit = full)", "left"),
+    ):
+        table.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for h, host in enumerate(inv.hosts):
+        if only is not None and h not in only:
+            continue
+        nb, na = int((plan.before == h).sum()), int((plan.target == h).sum())
+        pb = loads_before[h].max() / host.cores if inv.n_samples else 0.0
+        pa = loads_after[h].max() / host.cores if inv.n_samples else 0.0
+        t = int(np.argmax(loads_after[h])) if inv.n_samples else 0
+        over = pa > host.cpu_limit + 1e-9
+        if na == 0:
+            after = Text("freed" if nb else "-", style="green" if nb else "dim")
+            at, mem, curve = "", "", ""
+        else:
+            after = Text(_pct(pa), style="red" if over else "")
+            at = time_of_day(inv, t)
+            mem = f"{mem_after[h] / host.memory_bytes:.0%}"
+            curve = sparkline(loads_after[h], 32, inv.cpu_cap[h])
+        name = host.name + (" (maint.)" if host.maintenance else "")
+        table.add_row(name, f"{nb} -> {na}", _pct(pb) if nb else "-", after, at, mem, curve)
+    return table
+
+
+def waves_table(inv: Inventory, plan: Plan) -> Table:
+    table = Table(title="Migrations", title_justify="left", show_edge=False, pad_edge=False)
+    for col in ("wave", "VM", "from", "to", "memory", "time", "why"):
+        table.add_column(col, no_wrap=col != "why")
+    for m in plan.moves:
+        table.add_row(
+            str(m.wave),
+            inv.vms[m.vm].name,
+            inv.hosts[m.source].name,
+            inv.hosts[m.target].name,
+            format_bytes(inv.memory[m.vm]),
+            format_duration(m.seconds),
+            m.reason,
+        )
+    return table
+
+
+def print_unplaced(console: Console, inv: Inventory, plan: Plan) -> None:
+    for u in plan.unplaced:
+        console.print(Text(f"{inv.vms[u.vm].name}: ", style="bold red"), end="")
+        console.print("; ".join(u.reasons), soft_wrap=True)
+    for note in plan.notes:
+        console.print(note, soft_wrap=True)

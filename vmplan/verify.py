@@ -1,0 +1,126 @@
+"""The independent plan checker: a plan that fails here is a bug, never output.
+
+Deliberately simple and separate from the solver's incremental bookkeeping: it recomputes every
+host's load from scratch with ``np.add.at`` and replays the waves one by one.
+
+Checked: every VM placed exactly once on a real host; in the target placement every host within
+its CPU limit at every sample and its memory limit, every VM on a host with at least its vCPUs,
+no VM on a host in maintenance or being evacuated, every rule kept; every move leaving the host the
+VM is on at that moment; during each wave every destination holding what it had at the wave's
+start plus everything it receives (what leaves is still counted) within its limits; anti-affinity
+kept after every wave; no host in more than ``parallel`` moves of a wave; the waves ending in the
+target placement.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from vmplan.model import EPS, FloatArray, IntArray, Inventory, Plan, RuleKind
+from vmplan.rulecheck import broken
+
+
+def _loads(inv: Inventory, placement: IntArray) -> tuple[FloatArray, FloatArray]:
+    cpu = np.zeros((len(inv.hosts), inv.n_samples))
+    np.add.at(cpu, placement, inv.demand)
+    mem = np.zeros(len(inv.hosts))
+    np.add.at(mem, placement, inv.memory)
+    return cpu, mem
+
+
+def _over(inv: Inventory, cpu: FloatArray, mem: FloatArray, hosts: IntArray) -> list[str]:
+    out = []
+    for h in hosts:
+        name = inv.hosts[h].name
+        if (cpu[h] > inv.cpu_cap[h] * (1 + EPS) + EPS).any():
+            out.append(f"host {name} over its CPU limit at sample {int(np.argmax(cpu[h]))}")
+        if mem[h] > inv.mem_cap[h] * (1 + EPS):
+            out.append(f"host {name} over its memory limit")
+    return out
+
+
+def verify_placement(
+    inv: Inventory,
+    placement: IntArray,
+    forbidden: set[int] | None = None,
+    stays: IntArray | None = None,
+) -> list[str]:
+    """Violations of a target placement (empty when it is valid).
+
+    VMs on a host in maintenance must leave it, except those that ``stays`` (a placement) already
+    has there: an evacuation of one host does not have to empty another.
+    """
+    n_hosts = len(inv.hosts)
+    if placement.shape != (len(inv.vms),):
+        return [f"placement has shape {placement.shape}, expected ({len(inv.vms)},)"]
+    if ((placement < 0) | (placement >= n_hosts)).any():
+        return ["a VM is not placed on any host"]
+    out: list[str] = []
+    cpu, mem = _loads(inv, placement)
+    out += _over(inv, cpu, mem, np.arange(n_hosts))
+    for v in np.flatnonzero(inv.vcpus > inv.host_cores[placement]):
+        out.append(f"VM {inv.vms[v].name} has more vCPUs than host {inv.hosts[placement[v]].name}")
+    closed = set(np.flatnonzero(inv.maintenance).tolist())
+    for i, h in enumerate(placement.tolist()):
+        if h in (forbidden or set()) or (h in closed and (stays is None or stays[i] != h)):
+            out.append(
+                f"VM {inv.vms[i].name} left on host {inv.hosts[h].name}, which must be empty"
+            )
+    for rule in inv.rules:
+        why = broken(inv, rule, placement)
+        if why is not None:
+            out.append(f"rule {rule.name} broken: {why}")
+    return out
+
+
+def verify_plan(inv: Inventory, plan: Plan, parallel: int) -> list[str]:
+    """Violations of a whole plan: its target placement and every wave that leads there."""
+    forbidden = set(plan.evacuated)
+    stays = plan.before if plan.command == "evacuate" else None
+    out = verify_placement(inv, plan.target, forbidden, stays)
+    placement = plan.before.copy()
+    anti = [r for r in inv.rules if r.kind is RuleKind.ANTI_AFFINITY]
+    waves: dict[int, list[int]] = {}
+    for i, m in enumerate(plan.moves):
+        waves.setdefault(m.wave, []).append(i)
+    if sorted(waves) != list(range(1, len(waves) + 1)):
+        out.append(f"waves are not numbered 1..{len(waves)}")
+    for w in sorted(waves):
+        moves = [plan.moves[i] for i in waves[w]]
+        cpu, mem = _loads(inv, placement)
+        busy: Counter[int] = Counter()
+        moved: set[int] = set()
+        for m in moves:
+            if m.vm in moved:
+                out.append(f"wave {w}: VM {inv.vms[m.vm].name} moves twice")
+            moved.add(m.vm)
+            if placement[m.vm] != m.source:
+                out.append(f"wave {w}: VM {inv.vms[m.vm].name} is not on its move's source")
+            if m.source == m.target:
+                out.append(f"wave {w}: VM {inv.vms[m.vm].name} moves onto its own host")
+            if inv.maintenance[m.target] or m.target in forbidden:
+                out.append(f"wave {w}: VM {inv.vms[m.vm].name} moves onto a closed host")
+            if inv.vcpus[m.vm] > inv.host_cores[m.target]:
+                out.append(f"wave {w}: VM {inv.vms[m.vm].name} too wide for its destination")
+            cpu[m.target] += inv.demand[m.vm]
+            mem[m.target] += inv.memory[m.vm]
+            busy[m.source] += 1
+            busy[m.target] += 1
+        targets = np.unique(np.array([m.target for m in moves], dtype=np.int64))
+        out += [f"wave {w}: {why}" for why in _over(inv, cpu, mem, targets)]
+        out += [
+            f"wave {w}: host {inv.hosts[h].name} in {n} moves, over the limit of {parallel}"
+            for h, n in sorted(busy.items())
+            if n > parallel
+        ]
+        for m in moves:
+            placement[m.vm] = m.target
+        for rule in anti:
+            why = broken(inv, rule, placement)
+            if why is not None:
+                out.append(f"after wave {w}: rule {rule.name} broken: {why}")
+    if not np.array_equal(placement, plan.target):
+        out.append("the waves do not end in the target placement")
+    return out
