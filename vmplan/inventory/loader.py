@@ -347,7 +347,10 @@ def _demand(
             )
     if _errors(problems):
         return None
-    matrix = np.vstack([r for r in rows if r is not None]).astype(np.float64, copy=False)
+    present = [r for r in rows if r is not None]
+    if len(present) != len(rows):  # a VM without a series must have been reported above
+        raise AssertionError("a VM lost its series without a problem being reported")
+    matrix = np.vstack(present).astype(np.float64, copy=False)
     missing = np.isnan(matrix)
     if missing.any():
         counts = missing.sum(axis=1)

@@ -192,33 +192,45 @@ def read_csv(path: Path, shown: str, max_bytes: int) -> tuple[CsvSeries | None, 
         ok = True
     except (ValueError, UserWarning):
         ok = False
-    if not ok or values.shape[0] == 0 or not np.isfinite(values).all():
-        return None, problems + _csv_cell_problems(body, shown, n)
-    values[values == _MISSING_SENTINEL] = np.nan
-    bad = ~np.isnan(values) & ((values < 0) | (values > 100))
-    if bad.any():
-        problems += _csv_cell_problems(body, shown, n)
-        return None, problems
+    ok = ok and values.shape[0] > 0 and bool(np.isfinite(values).all())
+    if ok:
+        values[values == _MISSING_SENTINEL] = np.nan
+        ok = not (~np.isnan(values) & ((values < 0) | (values > 100))).any()
+    if not ok:
+        # the slow path is the authority: it reports every bad cell, or returns what it read
+        # (numpy refuses some cells that are fine, e.g. one holding only spaces: missing)
+        slow, found = _csv_slow(body, shown, n)
+        problems += found
+        if slow is None:
+            return None, problems
+        values = slow
     first_ts = body.partition(b",")[0].decode("utf-8", "replace").strip() or None
     return CsvSeries(columns, values, first_ts), problems
 
 
-def _csv_cell_problems(body: bytes, shown: str, n: int, limit: int = 200) -> list[Problem]:
-    """Every bad row or cell, with position (the slow path, taken only for a broken file)."""
+_CSV_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+_CSV_NONFINITE = ("nan", "inf", "infinity")
+
+
+def _csv_slow(
+    body: bytes, shown: str, n: int, limit: int = 200
+) -> tuple[FloatArray | None, list[Problem]]:
+    """Every bad row or cell with its position, or the values when there is none (a Python pass)."""
     problems: list[Problem] = []
+    out: list[list[float]] = []
     text = body.decode("utf-8", "replace")
-    rows = 0
     for i, line in enumerate(text.split("\n")):
         if not line.strip():
             continue
-        rows += 1
         lineno = i + 2
         cells = line.split(",")
+        row = len(out) + 1
+        out.append([math.nan] * n)
         if len(cells) != n + 1:
             problems.append(
                 Problem.at(
                     Position(shown, lineno, 1),
-                    f"rows[{rows}]",
+                    f"rows[{row}]",
                     f"expected {n + 1} cells like the header, got {len(cells)}",
                     RULE,
                 )
@@ -227,22 +239,21 @@ def _csv_cell_problems(body: bytes, shown: str, n: int, limit: int = 200) -> lis
         col = len(cells[0]) + 2
         for j, cell in enumerate(cells[1:]):
             stripped = cell.strip()
-            if stripped:
-                try:
-                    f = float(stripped)
-                    message = None if 0 <= f <= 100 else _range_problem(f)
-                except ValueError:
-                    message = f"expected a number from 0 to 100 or an empty cell, got {stripped!r}"
-                if message:
-                    problems.append(
-                        Problem.at(
-                            Position(shown, lineno, col), f"rows[{rows}][{j + 1}]", message, RULE
-                        )
-                    )
+            message = None
+            if _CSV_NUMBER.match(stripped) or stripped.lower().lstrip("+-") in _CSV_NONFINITE:
+                f = float(stripped)
+                out[-1][j] = f
+                message = None if 0 <= f <= 100 else _range_problem(f)
+            elif stripped:
+                message = f"expected a number from 0 to 100 or an empty cell, got {stripped!r}"
+            if message:
+                problems.append(
+                    Problem.at(Position(shown, lineno, col), f"rows[{row}][{j + 1}]", message, RULE)
+                )
             col += len(cell) + 1
         if len(problems) >= limit:
             break
-    if rows == 0:
+    if not out:
         problems.append(
             Problem.at(
                 Position(shown, 1, 1),
@@ -251,4 +262,6 @@ def _csv_cell_problems(body: bytes, shown: str, n: int, limit: int = 200) -> lis
                 RULE,
             )
         )
-    return problems
+    if problems:
+        return None, problems
+    return np.array(out, dtype=np.float64).reshape(len(out), n), problems
