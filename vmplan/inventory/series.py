@@ -83,12 +83,14 @@ def from_string(file: str, path: str, node: yn.Scalar) -> tuple[FloatArray, list
 def _string_slow(file: str, path: str, node: yn.Scalar) -> tuple[FloatArray, list[Problem]]:
     problems: list[Problem] = []
     out: list[float] = []
-    # the column of a token is exact for a one-line scalar (a quoted one starts after its quote)
+    # a token's column is exact when the scalar is written verbatim on one line (a quoted one
+    # starts after its quote); a folded, escaped or block scalar points at its start instead
     shift = 0 if node.plain else 1
     for i, m in enumerate(_TOKEN.finditer(node.value)):
         token = m.group(0)
-        where = Position(file, node.line, node.column + shift + m.start())
-        if "\n" in node.value[: m.start()]:
+        if node.verbatim:
+            where = Position(file, node.line, node.column + shift + m.start())
+        else:
             where = yn.position(file, node)
         if token in ("null", "~"):
             out.append(float("nan"))

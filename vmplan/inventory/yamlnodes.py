@@ -16,13 +16,18 @@ import re
 from dataclasses import dataclass, field
 
 import yaml
+from yaml.reader import ReaderError
 
 from vmplan.problems import Position
 
 try:  # the C parser is an order of magnitude faster; the pure-Python one is the fallback
     from yaml import CSafeLoader as _Loader
+
+    _BYTE_POSITIONS = True  # the C reader reports a bad character's offset in UTF-8 bytes
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+    _BYTE_POSITIONS = False
 
 MAX_DEPTH = 32
 EXPANSION_FACTOR = 4
@@ -41,6 +46,7 @@ class Node:
 class Scalar(Node):
     value: str = ""
     plain: bool = True  # unquoted: subject to implicit typing
+    verbatim: bool = False  # written on one line exactly as ``value`` (plus quotes): offsets hold
 
 
 @dataclass(slots=True, eq=False)
@@ -66,6 +72,29 @@ class YamlError(Exception):
 def _mark(event: yaml.Event) -> tuple[int, int]:
     mark = event.start_mark
     return (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+
+
+def _verbatim(event: yaml.ScalarEvent) -> bool:
+    """Whether the scalar's source is its value on one line (no folding, escapes or block)."""
+    start, end = event.start_mark, event.end_mark
+    if (
+        start is None
+        or end is None
+        or start.line != end.line
+        or event.style not in (None, "'", '"')
+    ):
+        return False
+    quotes = 2 if event.style else 0
+    return end.column - start.column == len(event.value) + quotes
+
+
+def _reader_position(text: str, exc: ReaderError) -> tuple[int, int]:
+    """1-based line and column of a bad character."""
+    offset = exc.position
+    if _BYTE_POSITIONS:
+        offset = len(text.encode("utf-8")[: exc.position].decode("utf-8", "ignore"))
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
 
 
 def compose(text: str) -> Node | None:
@@ -104,7 +133,9 @@ def compose(text: str) -> Node | None:
                 line, col = _mark(event)
                 tag = None if event.tag in (None, "!") else event.tag
                 plain = bool(event.implicit[0]) and not event.style
-                node: Node = Scalar(line, col, tag, value=event.value, plain=plain)
+                node: Node = Scalar(
+                    line, col, tag, value=event.value, plain=plain, verbatim=_verbatim(event)
+                )
                 if event.anchor:
                     anchors[event.anchor] = node
                 attach(node)
@@ -142,7 +173,7 @@ def compose(text: str) -> Node | None:
             elif isinstance(event, yaml.AliasEvent):
                 line, col = _mark(event)
                 target = anchors.get(event.anchor or "")
-                if target is None:  # pragma: no cover - the parser reports it first
+                if target is None:  # the C parser leaves undefined aliases to the composer
                     raise YamlError(line, col, f"unknown alias '*{event.anchor}'")
                 attach(target)
             elif isinstance(event, yaml.DocumentStartEvent):
@@ -156,8 +187,21 @@ def compose(text: str) -> Node | None:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
         message = " ".join(s for s in (exc.context, exc.problem) if s)
+        begun = exc.context_mark
+        if exc.context and exc.problem and begun is not None and begun.line + 1 != line:
+            # the problem shows where the parser gave up; say where the unfinished part began
+            where = f"at line {begun.line + 1}, column {begun.column + 1}"
+            message = f"{exc.problem} ({exc.context} {where})"
+        if mark is not None and text[mark.index : mark.index + 1] == "\t":
+            message += "; YAML indents with spaces, not tabs"
         raise YamlError(line, col, f"invalid YAML: {message}") from None
-    except yaml.YAMLError as exc:  # reader errors (bad characters) carry a position too
+    except ReaderError as exc:  # a character YAML does not allow, e.g. a control one
+        line, col = _reader_position(text, exc)
+        char = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
+        raise YamlError(
+            line, col, f"invalid YAML: unacceptable character {char}: {exc.reason}"
+        ) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - every other parser error is marked
         raise YamlError(0, 0, f"invalid YAML: {exc}") from None
     return root
 
