@@ -167,7 +167,8 @@ def _merge(specs: list[schema.FileSpec]) -> tuple[Inventory | None, list[Problem
                     h.where,
                 )
             )
-    if not hosts and specs:
+    # "no host" only when no file lists one: an invalid host or an unreadable file says enough
+    if not any(s.hosts_written for s in specs) and specs and all(s.top_level_read for s in specs):
         problems.append(
             Problem.at(
                 Position(specs[0].file, 1, 1),

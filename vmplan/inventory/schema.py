@@ -82,6 +82,8 @@ class FileSpec:
     cpu_series: Located | None = None  # str path as written
     # names of entries that were invalid: references to them are not reported a second time
     broken_names: set[str] = field(default_factory=set)
+    top_level_read: bool = False  # the document is a mapping (not empty, not a list or scalar)
+    hosts_written: bool = False  # something is written under 'hosts' (valid or not)
 
 
 class _Walker:
@@ -240,6 +242,7 @@ def read_file(file: str, root: yn.Node | None) -> tuple[FileSpec, list[Problem]]
     top = w.mapping(root, "", TOP_KEYS, required=("version",))
     if top is None:
         return spec, w.problems
+    spec.top_level_read = True
     if "version" in top:
         node = top["version"][1]
         v = w.typed(
@@ -279,6 +282,8 @@ def read_file(file: str, root: yn.Node | None) -> tuple[FileSpec, list[Problem]]
         node = top[key][1]
         if isinstance(node, yn.Scalar) and yn.plain_value(node) is None:
             continue  # "hosts:" with nothing under it is an empty list
+        if key == "hosts":
+            spec.hosts_written = not isinstance(node, yn.Sequence) or bool(node.items)
         if not isinstance(node, yn.Sequence):
             w.error(node, key, f"expected a list of {key}, got {yn.kind_name(node)}")
             continue
