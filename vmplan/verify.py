@@ -22,11 +22,19 @@ from vmplan.model import EPS, FloatArray, IntArray, Inventory, Plan, RuleKind
 from vmplan.rulecheck import broken
 
 
-def _loads(inv: Inventory, placement: IntArray) -> tuple[FloatArray, FloatArray]:
+def _loads(
+    inv: Inventory, placement: IntArray, hosts: IntArray | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """CPU (hosts x samples) and memory of every host, summed from scratch host by host.
+
+    With ``hosts``, only those CPU rows are summed (the others stay zero): a wave only needs its
+    destinations, and a 10,000-VM fleet evacuated in 30 waves must not re-add the whole matrix
+    30 times. (``np.add.at`` on 2-D rows was seconds per call at that size.)
+    """
     cpu = np.zeros((len(inv.hosts), inv.n_samples))
-    np.add.at(cpu, placement, inv.demand)
-    mem = np.zeros(len(inv.hosts))
-    np.add.at(mem, placement, inv.memory)
+    for h in range(len(inv.hosts)) if hosts is None else hosts.tolist():
+        cpu[h] = inv.demand[placement == h].sum(axis=0)
+    mem = np.bincount(placement, weights=inv.memory, minlength=len(inv.hosts)).astype(np.float64)
     return cpu, mem
 
 
@@ -89,7 +97,8 @@ def verify_plan(inv: Inventory, plan: Plan, parallel: int) -> list[str]:
         out.append(f"waves are not numbered 1..{len(waves)}")
     for w in sorted(waves):
         moves = [plan.moves[i] for i in waves[w]]
-        cpu, mem = _loads(inv, placement)
+        targets = np.unique(np.array([m.target for m in moves], dtype=np.int64))
+        cpu, mem = _loads(inv, placement, targets)
         busy: Counter[int] = Counter()
         moved: set[int] = set()
         for m in moves:
@@ -108,7 +117,6 @@ def verify_plan(inv: Inventory, plan: Plan, parallel: int) -> list[str]:
             mem[m.target] += inv.memory[m.vm]
             busy[m.source] += 1
             busy[m.target] += 1
-        targets = np.unique(np.array([m.target for m in moves], dtype=np.int64))
         out += [f"wave {w}: {why}" for why in _over(inv, cpu, mem, targets)]
         out += [
             f"wave {w}: host {inv.hosts[h].name} in {n} moves, over the limit of {parallel}"
