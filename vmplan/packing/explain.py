@@ -28,8 +28,13 @@ def why_unplaced(
     v: int,
     state: Hosts | None,
     closed: frozenset[int] = frozenset(),
+    limit_hint: bool = True,
 ) -> list[str]:
-    """Reasons (most useful first) why item ``i`` (holding VM ``v``) fits on no host."""
+    """Reasons (most useful first) why item ``i`` (holding VM ``v``) fits on no host.
+
+    ``limit_hint=False`` leaves out the per-host "with --cpu-limit N% it fits", for callers that
+    verify a limit for the whole plan themselves (evacuate re-runs its placement with it).
+    """
     group = len(items.members[i]) > 1
     prefix = f"with its affinity group ({len(items.members[i])} VMs): " if group else ""
     candidates = [h for h in np.flatnonzero(items.allowed[i]).tolist() if h not in closed]
@@ -43,7 +48,7 @@ def why_unplaced(
         return [prefix + "no host has room for it"]
     best: tuple[float, str, str | None] | None = None
     for h in candidates:
-        cost, text, hint = _shortfall(inv, items, state, i, h)
+        cost, text, hint = _shortfall(inv, items, state, i, h, limit_hint)
         if best is None or cost < best[0]:
             best = (cost, text, hint)
     assert best is not None
@@ -54,7 +59,7 @@ def why_unplaced(
 
 
 def _shortfall(
-    inv: Inventory, items: Items, state: Hosts, i: int, h: int
+    inv: Inventory, items: Items, state: Hosts, i: int, h: int, limit_hint: bool = True
 ) -> tuple[float, str, str | None]:
     host = inv.hosts[h]
     parts: list[str] = []
@@ -78,7 +83,7 @@ def _shortfall(
         )
         need = math.ceil(float(combined.max()) / host.cores * 100)
         hint = f"{over[t]:.1f} more cores free on {host.name} at {span}"
-        if need <= 100:
+        if need <= 100 and limit_hint:
             hint += f", or with --cpu-limit {need}% it fits"
         hints.append(hint)
         cost += float(over[t]) / host.cores
