@@ -102,6 +102,17 @@ def test_peak_label_moves_left_near_the_right_edge_and_below_near_the_top() -> N
     assert m.anchor == "start" and m.label_y == pytest.approx(m.y + 16)  # no room above
 
 
+def test_the_peak_label_keeps_off_the_limit_line() -> None:
+    limit_y = charts.y_px(FRAME, 0.8, 1.0)  # 53.6
+    m = charts.peak_marker(FRAME, 100, 0.74, 287, 1.0, "p", avoid_y=limit_y)
+    assert m.y - 7 > limit_y - 11  # the label would have crossed the line...
+    assert m.label_y == pytest.approx(limit_y - 4)  # ...so it sits just above it
+    m = charts.peak_marker(FRAME, 100, 0.5, 287, 1.0, "p", avoid_y=limit_y)
+    assert m.label_y == pytest.approx(m.y - 7)  # far below the line: unchanged
+    m = charts.peak_marker(Frame(top=8), 100, 1 - 12 / 180, 287, 1.0, "p", avoid_y=10.0)
+    assert m.label_y == pytest.approx(23)  # no room above a line at the very top: below it
+
+
 def test_one_sample_is_drawn_across_the_plot() -> None:
     g = charts.chart(np.array([[0.5]]), 0.8, 1.0, 300, None, "p")
     assert g.areas == ("M0 1000V500l1 0V1000Z",)

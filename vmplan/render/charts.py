@@ -126,11 +126,19 @@ def stacked_points(layers: FloatArray, samples: IntArray, top: float) -> list[In
     return list(to_units(cum, top))
 
 
+#: Decimal text of the small integers that make up path data (a gather beats str() per number).
+_DIGITS_RANGE = 4 * Y_UNITS
+_DIGITS = np.array([str(i) for i in range(-_DIGITS_RANGE, _DIGITS_RANGE + 1)], dtype=object)
+
+
 def _relative(xs: IntArray, ys: IntArray) -> str:
     """``l`` pairs from each point to the next: ``1-3 1 4`` (a minus sign needs no separator)."""
-    dx = np.diff(xs).tolist()
-    dy = np.diff(ys).tolist()
-    return " ".join(f"{a}{b}" if b < 0 else f"{a} {b}" for a, b in zip(dx, dy, strict=True))
+    pairs = np.column_stack((np.diff(xs), np.diff(ys))).ravel()
+    if pairs.size and np.abs(pairs).max() <= _DIGITS_RANGE:
+        words = _DIGITS[pairs + _DIGITS_RANGE].tolist()
+    else:
+        words = list(map(str, pairs.tolist()))
+    return " ".join(words).replace(" -", "-")
 
 
 def area_path(xs: IntArray, ys: IntArray) -> str:
@@ -178,6 +186,21 @@ def _offset_label(seconds: int) -> str:
     return "+" + ("".join(p for p in parts if p) or "0h")
 
 
+def duration_label(seconds: int) -> str:
+    """An exact, short duration: ``5m``, ``24h``, ``7d``, ``90s``."""
+    if seconds % DAY_S == 0 and seconds > 3 * DAY_S:
+        return f"{seconds // DAY_S}d"
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def plural(count: int, word: str) -> str:
+    """``1 wave``, ``3 waves``."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def time_ticks(
     frame: Frame, n: int, interval_s: int, start: datetime | None, max_ticks: int = 8
 ) -> tuple[Tick, ...]:
@@ -223,13 +246,26 @@ def when_label(start: datetime | None, interval_s: int, sample: int, multi_day: 
 
 
 def peak_marker(
-    frame: Frame, sample: int, frac: float, span: int, top: float, label: str
+    frame: Frame,
+    sample: int,
+    frac: float,
+    span: int,
+    top: float,
+    label: str,
+    avoid_y: float | None = None,
 ) -> Marker:
-    """The peak's dot, with its label on the side that has room and above it when possible."""
+    """The peak's dot, with its label on the side that has room, above the dot when possible.
+
+    ``avoid_y`` is a horizontal line (the limit) the label must not sit on: a label that would
+    cross it moves just above it, or below it when there is no room above.
+    """
     x = x_px(frame, sample, span)
     y = y_px(frame, frac, top)
     right_side = x < frame.left + 0.62 * frame.plot_w
     label_y = y - 7 if y - 7 >= 12 else y + 16
+    # the text spans about 9 px above its baseline and 2 below
+    if avoid_y is not None and label_y - 9 - 2 < avoid_y < label_y + 2 + 2:
+        label_y = avoid_y - 4 if avoid_y - 4 >= 12 else avoid_y + 13
     return Marker(
         x, y, label, x + 7 if right_side else x - 7, label_y, "start" if right_side else "end"
     )
@@ -270,15 +306,16 @@ def chart(
         f"translate({frame.left} {frame.top}) "
         f"scale({fmt(frame.plot_w / span, 6)} {fmt(frame.plot_h / Y_UNITS, 6)})"
     )
+    limit_y = y_px(frame, limit, top)
     return ChartGeometry(
         frame=frame,
         top=top,
         transform=transform,
         areas=areas,
         outline=outline,
-        limit_y=y_px(frame, limit, top),
+        limit_y=limit_y,
         x_ticks=time_ticks(frame, n, interval_s, start),
         y_ticks=value_ticks(frame, top),
-        peak=peak_marker(frame, peak_sample, peak, span, top, peak_label),
+        peak=peak_marker(frame, peak_sample, peak, span, top, peak_label, limit_y),
         bucket=bucket_size(n, max_points),
     )
