@@ -168,6 +168,11 @@ def write_output(text: str, output: Path | None) -> None:
     except OSError as exc:
         fail_usage(f"cannot write {output}: {exc.strerror}")
     try:
+        # mkstemp creates the file 0600; give it the mode any new file gets (0666 minus umask),
+        # so a report or plan can be shared like any other output.
+        mask = os.umask(0)
+        os.umask(mask)
+        os.fchmod(fd, 0o666 & ~mask)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, target)
