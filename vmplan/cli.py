@@ -11,7 +11,7 @@ import sys
 import typer
 
 from vmplan import __version__
-from vmplan.commands import check, pack, schema
+from vmplan.commands import check, pack, report, schema
 
 EXIT_BUG = 70
 
@@ -43,6 +43,7 @@ def _root(
 
 app.command("check")(check.check)
 app.command("pack")(pack.pack)
+app.command("report")(report.report)
 app.command("schema")(schema.schema)
 
 

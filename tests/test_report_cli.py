@@ -1,0 +1,233 @@
+"""``vmplan report`` through the CLI: exit codes, where the report goes, plan errors, text format."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result  # noqa: TID251 (CLI tests drive the typer app)
+
+from vmplan.cli import app
+
+TESTS = Path(__file__).resolve().parent
+SAMPLES = TESTS.parent / "samples"
+SAMPLE = SAMPLES / "inventory.yaml"
+SEED = SAMPLES / "seed.yaml"
+SAMPLE_PLAN = TESTS / "data" / "report" / "sample-plan.json"
+GOLDEN = TESTS / "golden"
+SEED_PLAN = {
+    "command": "pack",
+    "feasible": True,
+    "hosts_used": 1,
+    "lower_bound": 1,
+    "optimal": True,
+    "placement": {"server-a": "host-a", "server-b": "host-a"},
+    "freed_hosts": ["host-b"],
+    "migrations": [
+        {"wave": 1, "vm": "server-b", "from": "host-b", "to": "host-a", "seconds": 43.2}
+    ],
+    "hosts": [{"name": "host-a", "vms": ["server-a", "server-b"], "cpu_peak": 0.9,
+               "cpu_peak_at": "2026-11-02T18:25:00Z", "memory": 0.75}],
+}  # fmt: skip
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
+    """A runner in a neutral environment, working in tmp_path (the default output lands there)."""
+    for name in ("GITHUB_ACTIONS", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.chdir(tmp_path)
+    return CliRunner()
+
+
+def run(cli: CliRunner, *args: str | Path) -> Result:
+    return cli.invoke(app, ["report", *map(str, args)])
+
+
+def write_plan(tmp_path: Path, doc: object, name: str = "plan.json") -> Path:
+    path = tmp_path / name
+    path.write_text(doc if isinstance(doc, str) else json.dumps(doc, indent=2), encoding="utf-8")
+    return path
+
+
+def charts_of(html: str) -> list[tuple[str, str]]:
+    return re.findall(r'<figure class="chart[^"]*" data-host="([^"]+)" data-side="(\w+)"', html)
+
+
+def golden(request: pytest.FixtureRequest, name: str, text: str) -> None:
+    """Compare with tests/golden/NAME; ``pytest --update-golden`` rewrites it (review the diff)."""
+    path = GOLDEN / name
+    if request.config.getoption("--update-golden", default=False):
+        path.write_text(text, encoding="utf-8", newline="\n")
+    assert path.exists(), f"{path} is missing; run pytest --update-golden and review it"
+    assert text == path.read_text(encoding="utf-8"), f"output differs from {path}"
+
+
+def test_default_output_is_a_file_in_the_working_directory(cli: CliRunner, tmp_path: Path) -> None:
+    result = run(cli, SAMPLE)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert result.stderr == "wrote vmplan-report.html\n"
+    html = (tmp_path / "vmplan-report.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and html.endswith("</html>\n")
+    assert charts_of(html) == [(f"esx0{i}", "now") for i in range(1, 9)]
+
+
+def test_dash_writes_to_stdout(cli: CliRunner, tmp_path: Path) -> None:
+    result = run(cli, SEED, "-o", "-")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("<!DOCTYPE html>")
+    assert result.stderr == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_output_file_is_written_atomically_and_readable(cli: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "out" / "report.html"
+    target.parent.mkdir()
+    target.write_text("old report", encoding="utf-8")
+    os.chmod(target, 0o600)
+    result = run(cli, SEED, "-o", target)
+    assert result.exit_code == 0
+    assert [p.name for p in target.parent.iterdir()] == ["report.html"]  # no temporary left
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
+
+
+def test_an_unwritable_output_is_a_usage_error(cli: CliRunner, tmp_path: Path) -> None:
+    result = run(cli, SEED, "-o", tmp_path / "missing" / "report.html")
+    assert result.exit_code == 2
+    assert "cannot write" in result.stderr and "No such file or directory" in result.stderr
+
+
+def test_same_input_same_bytes(cli: CliRunner, tmp_path: Path) -> None:
+    plan = write_plan(tmp_path, SAMPLE_PLAN.read_text(encoding="utf-8"))
+    first = run(cli, SAMPLE, "--plan", plan, "-o", "-").stdout
+    second = run(cli, SAMPLE, "--plan", plan, "-o", "-").stdout
+    assert first == second
+
+
+def test_a_plan_adds_the_after_side_freed_hosts_and_waves(cli: CliRunner) -> None:
+    doc = json.loads(SAMPLE_PLAN.read_text(encoding="utf-8"))
+    result = run(cli, SAMPLE, "--plan", SAMPLE_PLAN, "-o", "-")
+    assert result.exit_code == 0
+    html = result.stdout
+    freed = set(doc["freed_hosts"])
+    hosts = [f"esx0{i}" for i in range(1, 9)]
+    assert charts_of(html) == [(h, side) for h in hosts for side in ("before", "after")]
+    assert set(re.findall(r'class="chart freed" data-host="([^"]+)"', html)) == freed
+    assert html.count("<svg") == len(hosts) * 2 - len(freed)
+    waves_table = html[html.index('<section class="waves">') :]
+    assert waves_table.count("<tr>") == 1 + len(doc["migrations"])
+    assert (
+        f"{len(doc['migrations'])} migrations in {max(m['wave'] for m in doc['migrations'])} waves"
+        in html
+    )
+    assert f"8 → {doc['hosts_used']}" in html
+
+
+def test_the_report_is_self_contained(cli: CliRunner) -> None:
+    html = run(cli, SAMPLE, "--plan", SAMPLE_PLAN, "-o", "-").stdout
+    assert "<script" not in html.lower()
+    assert not re.search(r"(src|href)=\"(?!#)", html)  # only links to anchors inside the page
+    assert "url(" not in html and "@import" not in html and "http" not in html
+
+
+def test_names_are_escaped(cli: CliRunner, tmp_path: Path) -> None:
+    inventory = tmp_path / "inv.yaml"
+    text = SEED.read_text(encoding="utf-8").replace("server-a", '<b>"a"&amp</b>')
+    inventory.write_text(text.replace("host-a", "h<1>"), encoding="utf-8")
+    html = run(cli, inventory, "-o", "-").stdout
+    assert '<b>"a"&amp</b>' not in html and "h<1>" not in html
+    assert "&lt;b&gt;&quot;a&quot;&amp;amp&lt;/b&gt;" in html and 'data-host="h&lt;1&gt;"' in html
+
+
+def test_hosts_over_their_limit_are_highlighted(cli: CliRunner) -> None:
+    result = run(cli, SAMPLE, "--cpu-limit", "50%", "--memory-limit", "70%", "-o", "-")
+    assert result.exit_code == 0
+    html = result.stdout
+    over_cpu = ["esx01", "esx02", "esx03", "esx04"]
+    for host in over_cpu:
+        assert f'<section class="host bad" id="host-{host}"' in html
+    assert '<section class="host" id="host-esx05"' in html
+    assert "Over CPU limit</dt><dd>esx01, esx02, esx03, esx04</dd>" in html
+    assert "Over memory limit</dt><dd>esx01</dd>" in html
+    assert html.count('class="limit over"') == 4 and "limit 50%" in html
+
+
+@pytest.mark.parametrize(
+    ("plan", "expected"),
+    [
+        (
+            '{\n  "placement": {,\n}',
+            "plan.json:2:17: error: not valid JSON: Expecting property name",
+        ),
+        (
+            {"placement": {"web1": "esx01", "web01": "esx01"}},
+            "plan.json:1:16: error: placement.web1: unknown VM 'web1' (did you mean 'web12'?)",
+        ),
+        ([], "plan.json:1:1: error: expected a JSON object (a plan of vmplan pack or evacuate)"),
+    ],
+)
+def test_plan_errors_exit_2_with_positions(
+    cli: CliRunner, tmp_path: Path, plan: object, expected: str
+) -> None:
+    text = plan if isinstance(plan, str) else json.dumps(plan)
+    path = write_plan(tmp_path, text)
+    result = run(cli, SAMPLE, "--plan", path.name)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert any(line.startswith(expected) for line in lines), result.stderr
+    assert lines[-1].startswith("invalid input:")
+    assert not (tmp_path / "vmplan-report.html").exists()
+
+
+def test_a_missing_plan_file_exits_2(cli: CliRunner) -> None:
+    result = run(cli, SAMPLE, "--plan", "nope.json")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "nope.json: error: cannot read the plan: No such file or directory"
+    )
+
+
+def test_an_invalid_inventory_exits_2(cli: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nhosts: 3\n", encoding="utf-8")
+    result = run(cli, bad)
+    assert result.exit_code == 2
+    assert "bad.yaml:2:8: error: hosts:" in result.stderr
+    assert not (tmp_path / "vmplan-report.html").exists()
+
+
+def test_text_format_shows_sparklines(cli: CliRunner, tmp_path: Path) -> None:
+    result = run(cli, SAMPLE, "--plan", SAMPLE_PLAN, "--format", "text")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("host   limit  VMs  CPU peak  at     memory  CPU now")
+    assert [line.split()[0] for line in lines[1:9]] == [f"esx0{i}" for i in range(1, 9)]
+    assert all(re.search("[▁▂▃▄▅▆▇█]{48}", line) for line in lines[1:9])
+    assert lines[-1].startswith("Plan (pack): 8 -> 4 hosts (4 freed: esx04, esx05, esx06, esx08)")
+    assert not (tmp_path / "vmplan-report.html").exists()
+    out = tmp_path / "report.txt"
+    assert run(cli, SAMPLE, "--plan", SAMPLE_PLAN, "--format", "text", "-o", out).exit_code == 0
+    assert out.read_text(encoding="utf-8") == result.stdout
+
+
+def test_seed_golden_text_and_html(
+    cli: CliRunner, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    (tmp_path / "seed.yaml").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    write_plan(tmp_path, SEED_PLAN)
+    text = run(cli, "seed.yaml", "--plan", "plan.json", "--format", "text")
+    assert text.exit_code == 0
+    golden(request, "report-seed.txt", text.stdout)
+    html = run(cli, "seed.yaml", "--plan", "plan.json", "-o", "-")
+    assert html.exit_code == 0
+    golden(request, "report-seed.html", html.stdout)

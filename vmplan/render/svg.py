@@ -1,0 +1,90 @@
+"""One host's stacked CPU chart as inline SVG markup (geometry from :mod:`vmplan.render.charts`).
+
+Colours come from CSS classes (``c0``, ``c1``, ... for the largest contributors, ``co`` for
+"other"), so the palette lives in one place, the stylesheet of :mod:`vmplan.render.html`.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import numpy as np
+
+from vmplan.model import Inventory
+from vmplan.render import charts
+from vmplan.render.charts import fmt
+from vmplan.render.report_model import Panel
+
+
+def layer_key(position: int, vm: int) -> str:
+    """The palette slot of a layer: its position among the largest, or ``o`` for "other"."""
+    return "o" if vm < 0 else str(position)
+
+
+def percent(fraction: float) -> str:
+    return f"{fraction * 100:.0f}%"
+
+
+def multi_day(inv: Inventory) -> bool:
+    return (inv.n_samples - 1) * inv.interval_s > charts.DAY_S
+
+
+def peak_text(inv: Inventory, panel: Panel, cores: float) -> str:
+    when = charts.when_label(inv.start, inv.interval_s, panel.peak_sample, multi_day(inv))
+    return f"peak {percent(panel.peak / cores)} at {when}"
+
+
+def chart_geometry(inv: Inventory, host: int, panel: Panel, top: float) -> charts.ChartGeometry:
+    cores = float(inv.host_cores[host])
+    if panel.layers:
+        layers = np.stack([layer.values for layer in panel.layers]) / cores
+    else:
+        layers = np.zeros((0, inv.n_samples))
+    limit = inv.hosts[host].cpu_limit
+    return charts.chart(layers, limit, top, inv.interval_s, inv.start, peak_text(inv, panel, cores))
+
+
+def chart_svg(inv: Inventory, host: int, panel: Panel, top: float, title: str) -> str:
+    """The ``<svg>`` of one panel; ``top`` is the y scale's top in fractions of cores."""
+    g = chart_geometry(inv, host, panel, top)
+    f = g.frame
+    right = f.left + f.plot_w
+    base = f.top + f.plot_h
+    out = [
+        f'<svg class="chart-svg" viewBox="0 0 {f.width} {f.height}" role="img" '
+        f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    ]
+    for t in g.y_ticks:
+        y = fmt(t.px, 1)
+        out.append(f'<line class="grid" x1="{f.left}" y1="{y}" x2="{right}" y2="{y}"/>')
+        out.append(f'<text class="yl" x="{f.left - 4}" y="{fmt(t.px + 3.5, 1)}">{t.label}</text>')
+    out.append(f'<g transform="{g.transform}">')
+    for position in reversed(range(len(g.areas))):  # the highest cumulative first
+        key = layer_key(position, panel.layers[position].vm)
+        out.append(f'<path class="c{key}" d="{g.areas[position]}"/>')
+    out.append(f'<path class="total" d="{g.outline}"/></g>')
+    for t in g.x_ticks:
+        x = fmt(t.px, 1)
+        out.append(f'<line class="tick" x1="{x}" y1="{base}" x2="{x}" y2="{base + 4}"/>')
+        out.append(f'<text class="xl" x="{x}" y="{base + 15}">{escape(t.label)}</text>')
+    out.append(f'<line class="axis" x1="{f.left}" y1="{base}" x2="{right}" y2="{base}"/>')
+    ly = fmt(g.limit_y, 1)
+    over = " over" if panel.over_cpu else ""
+    limit = percent(inv.hosts[host].cpu_limit)
+    out.append(f'<line class="limit{over}" x1="{f.left}" y1="{ly}" x2="{right}" y2="{ly}"/>')
+    out.append(
+        f'<text class="ll{over}" x="{right + 4}" y="{fmt(g.limit_y + 3.5, 1)}">limit {limit}</text>'
+    )
+    p = g.peak
+    out.append(f'<circle class="peak" cx="{fmt(p.x, 1)}" cy="{fmt(p.y, 1)}" r="3.5"/>')
+    out.append(
+        f'<text class="pl" x="{fmt(p.label_x, 1)}" y="{fmt(p.label_y, 1)}" '
+        f'text-anchor="{p.anchor}">{escape(p.label)}</text>'
+    )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def bucket(inv: Inventory) -> int:
+    """Samples per drawn point in every chart of this inventory (1: all drawn)."""
+    return charts.bucket_size(inv.n_samples)
