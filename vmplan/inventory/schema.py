@@ -26,6 +26,9 @@ LIMIT_KEYS = ("cpu", "memory")
 HOST_KEYS = ("name", "cpus", "memory", "maintenance", "limits")
 VM_KEYS = ("name", "host", "vcpus", "memory", "cpu")
 RULE_KEYS = ("type", "vms", "hosts", "name")
+#: Past this many problems in one file, more messages are noise (and, for a hostile file of
+#: millions of bad entries, minutes of work): the walk stops and says so.
+MAX_PROBLEMS = 1000
 
 T = TypeVar("T")
 
@@ -86,6 +89,10 @@ class FileSpec:
     hosts_written: bool = False  # something is written under 'hosts' (valid or not)
 
 
+class _TooMany(Exception):
+    """The file has :data:`MAX_PROBLEMS` problems; the walk stops."""
+
+
 class _Walker:
     """Helpers that read typed values out of nodes and record problems."""
 
@@ -97,7 +104,12 @@ class _Walker:
         return yn.position(self.file, node)
 
     def error(self, node: yn.Node, path: str, message: str, rule: str = "schema") -> None:
-        self.problems.append(Problem.at(self.at(node), path, message, rule))
+        self.add([Problem.at(self.at(node), path, message, rule)])
+
+    def add(self, problems: list[Problem]) -> None:
+        self.problems += problems
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise _TooMany
 
     def mapping(
         self, node: yn.Node, path: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()
@@ -229,6 +241,26 @@ def read_file(file: str, root: yn.Node | None) -> tuple[FileSpec, list[Problem]]
     """Validate one document's schema; return what could be read and every problem found."""
     w = _Walker(file)
     spec = FileSpec(file)
+    try:
+        _read(w, spec, root)
+    except _TooMany:
+        last = w.problems[-1]
+        w.problems.append(
+            Problem(
+                file,
+                last.line,
+                last.column,
+                "",
+                f"stopped after {len(w.problems)} problems in this file; fix these first",
+                "schema",
+            )
+        )
+        spec.hosts_written = True  # what was not read is not missing
+    return spec, w.problems
+
+
+def _read(w: _Walker, spec: FileSpec, root: yn.Node | None) -> None:
+    file = w.file
     if root is None:
         w.problems.append(
             Problem.at(
@@ -238,10 +270,10 @@ def read_file(file: str, root: yn.Node | None) -> tuple[FileSpec, list[Problem]]
                 "schema",
             )
         )
-        return spec, w.problems
+        return
     top = w.mapping(root, "", TOP_KEYS, required=("version",))
     if top is None:
-        return spec, w.problems
+        return
     spec.top_level_read = True
     if "version" in top:
         node = top["version"][1]
@@ -289,7 +321,6 @@ def read_file(file: str, root: yn.Node | None) -> tuple[FileSpec, list[Problem]]
             continue
         for i, item in enumerate(node.items):
             reader(w, item, f"{key}[{i}]", spec)
-    return spec, w.problems
 
 
 def _host(w: _Walker, node: yn.Node, path: str, spec: FileSpec) -> None:
@@ -368,7 +399,7 @@ def _vm(w: _Walker, node: yn.Node, path: str, spec: FileSpec) -> None:
                 )
             ]
         if len(found) > 0:
-            w.problems.extend(found)
+            w.add(found)
             cpu = None
         elif cpu is not None and cpu.size == 0:
             w.error(cnode, f"{path}.cpu", "expected at least one sample, got an empty series")

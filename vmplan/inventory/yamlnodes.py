@@ -133,9 +133,12 @@ def compose(text: str) -> Node | None:
                 line, col = _mark(event)
                 tag = None if event.tag in (None, "!") else event.tag
                 plain = bool(event.implicit[0]) and not event.style
-                node: Node = Scalar(
-                    line, col, tag, value=event.value, plain=plain, verbatim=_verbatim(event)
+                value = event.value
+                # a plain scalar without a space or line break cannot be folded: skip the marks
+                verbatim = (
+                    _verbatim(event) if event.style or " " in value or "\n" in value else True
                 )
+                node: Node = Scalar(line, col, tag, value=value, plain=plain, verbatim=verbatim)
                 if event.anchor:
                     anchors[event.anchor] = node
                 attach(node)
