@@ -231,3 +231,41 @@ def test_seed_golden_text_and_html(
     html = run(cli, "seed.yaml", "--plan", "plan.json", "-o", "-")
     assert html.exit_code == 0
     golden(request, "report-seed.html", html.stdout)
+
+
+def test_an_evacuation_plan_shows_the_evacuated_host(cli: CliRunner, tmp_path: Path) -> None:
+    doc = json.loads(SAMPLE_PLAN.read_text(encoding="utf-8"))
+    placement = {vm: host for vm, host in doc["placement"].items()}
+    moved = [vm for vm, host in placement.items() if host == "esx02"]
+    placement.update({vm: "esx01" if i % 2 else "esx03" for i, vm in enumerate(moved)})
+    plan = {
+        "command": "evacuate",
+        "feasible": True,
+        "lower_bound": None,
+        "placement": placement,
+        "evacuated": ["esx02"],
+        "migrations": [
+            {"wave": 1, "vm": vm, "from": "esx02", "to": placement[vm], "seconds": 20.0}
+            for vm in moved
+        ],
+    }
+    html = run(cli, SAMPLE, "--plan", write_plan(tmp_path, plan), "-o", "-").stdout
+    assert "<dt>Evacuated</dt><dd>esx02</dd>" in html
+    assert "<dt>Lower bound</dt><dd>unknown</dd>" in html
+    section = html[html.index('id="host-esx02"') :]
+    section = section[: section.index("</section>")]
+    assert '<span class="badge freed">evacuated</span>' in section
+    assert '<div class="freed-box"><strong>Evacuated</strong>' in section
+
+
+def test_an_infeasible_plan_says_so(cli: CliRunner, tmp_path: Path) -> None:
+    plan = {
+        "command": "pack",
+        "feasible": False,
+        "placement": json.loads(SAMPLE_PLAN.read_text(encoding="utf-8"))["placement"],
+    }
+    result = run(cli, SAMPLE, "--plan", write_plan(tmp_path, plan), "-o", "-")
+    assert result.exit_code == 0
+    assert '<p class="banner">The plan says no feasible placement exists' in result.stdout
+    text = run(cli, SAMPLE, "--plan", tmp_path / "plan.json", "--format", "text").stdout
+    assert text.rstrip().endswith("The plan is marked infeasible.")

@@ -9,6 +9,7 @@ no clock, stable order, fixed number formats.
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from vmplan.model import Inventory, Plan
@@ -74,11 +75,18 @@ min-height:150px;height:calc(100% - 20px);border:2px dashed var(--ok);border-rad
 .freed-box strong{{font-size:18px}} .freed-box span{{color:var(--muted);font-size:13px}}
 .note{{color:var(--muted);font-size:12px;margin-top:18px}}
 a{{color:inherit}}
-@page{{size:A4 landscape;margin:10mm}}
+@page{{size:A4;margin:10mm}}
 @media print{{body{{max-width:none;padding:0}}
 .host{{break-before:page;break-inside:avoid;margin:0;border:0;content-visibility:visible}}
+.panels.two{{grid-template-columns:1fr;gap:22px}} .freed-box{{min-height:60mm}}
 .waves{{break-before:page}} a{{text-decoration:none}}}}
 """
+
+
+def _bytes(n: float) -> str:
+    """``384GiB`` rather than ``384.0GiB``."""
+    text = format_bytes(n)
+    return text.replace(".0", "", 1) if re.match(r"^\d+\.0[A-Za-z]", text) else text
 
 
 def _h(text: object) -> str:
@@ -96,13 +104,13 @@ def _stat(label: str, value: str, bad: bool = False) -> str:
 
 def _plan_stats(report: Report, plan: Plan) -> list[str]:
     freed = report.freed
-    bound = "unknown" if plan.lower_bound is None else str(plan.lower_bound)
     proof = " (proven optimal)" if plan.optimal else ""
+    bound = "unknown" if plan.lower_bound is None else f"{plan.lower_bound} hosts{proof}"
     duration = f", about {format_duration(plan.total_seconds)}" if plan.moves else ""
     stats = [
         _stat("Hosts in use", f"{report.hosts_before} → {report.hosts_after}"),
         _stat("Freed hosts", f"{len(freed)}: {_names(freed)}" if freed else "none"),
-        _stat("Lower bound", f"{bound} hosts{proof}"),
+        _stat("Lower bound", bound),
         _stat("Migrations", f"{len(plan.moves)} in {charts.plural(plan.waves, 'wave')}{duration}"),
     ]
     if plan.command == "evacuate":
@@ -196,7 +204,7 @@ def _memory(inv: Inventory, h: int, panel: Panel) -> str:
     share = panel.memory_bytes / total
     limit = inv.hosts[h].memory_limit
     over = " over" if panel.over_memory else ""
-    text = f"memory {format_bytes(panel.memory_bytes)} of {format_bytes(total)} ({percent(share)}), limit {percent(limit)}"
+    text = f"memory {_bytes(panel.memory_bytes)} of {_bytes(total)} ({percent(share)}), limit {percent(limit)}"
     if panel.over_memory:
         text += " — over the limit"
     width = charts.fmt(min(share, 1.0) * 100, 1)
@@ -242,7 +250,7 @@ def host_section(inv: Inventory, r: HostRow) -> str:
     badges = "".join(f'<span class="badge {cls}">{_h(label)}</span>' for label, cls in _statuses(r))
     spec = (
         f"{charts.fmt(h.cores, 1)} cores · CPU limit {percent(h.cpu_limit)} "
-        f"({charts.fmt(h.cores * h.cpu_limit, 1)} cores) · {format_bytes(h.memory_bytes)} memory, "
+        f"({charts.fmt(h.cores * h.cpu_limit, 1)} cores) · {_bytes(h.memory_bytes)} memory, "
         f"limit {percent(h.memory_limit)}"
     )
     if r.after is None:
