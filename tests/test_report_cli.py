@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -9,9 +10,13 @@ import stat
 from pathlib import Path
 
 import pytest
+from rich.console import Console  # noqa: TID251 (renders the terminal table)
 from typer.testing import CliRunner, Result  # noqa: TID251 (CLI tests drive the typer app)
 
 from vmplan.cli import app
+from vmplan.inventory import load
+from vmplan.planfile import read_plan
+from vmplan.render import report_model, report_text
 
 TESTS = Path(__file__).resolve().parent
 SAMPLES = TESTS.parent / "samples"
@@ -210,9 +215,10 @@ def test_text_format_shows_sparklines(cli: CliRunner, tmp_path: Path) -> None:
     result = run(cli, SAMPLE, "--plan", SAMPLE_PLAN, "--format", "text")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("host   limit  VMs  CPU peak  at     memory  CPU now")
+    assert lines[0].startswith("host   limit  VMs  peak  at     mem  CPU now")
     assert [line.split()[0] for line in lines[1:9]] == [f"esx0{i}" for i in range(1, 9)]
     assert all(re.search("[▁▂▃▄▅▆▇█]{48}", line) for line in lines[1:9])
+    assert lines[-2].startswith("Curves: 24h, one block = the highest combined CPU of 30m")
     assert lines[-1].startswith("Plan (pack): 8 -> 4 hosts (4 freed: esx04, esx05, esx06, esx08)")
     assert not (tmp_path / "vmplan-report.html").exists()
     out = tmp_path / "report.txt"
@@ -269,3 +275,49 @@ def test_an_infeasible_plan_says_so(cli: CliRunner, tmp_path: Path) -> None:
     assert '<p class="banner">The plan says no feasible placement exists' in result.stdout
     text = run(cli, SAMPLE, "--plan", tmp_path / "plan.json", "--format", "text").stdout
     assert text.rstrip().endswith("The plan is marked infeasible.")
+
+
+def test_a_week_is_drawn_max_pooled_and_an_empty_host_has_no_peak(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    week = [10.0] * 2016
+    week[1234] = 97.0  # one 5-minute spike: it must survive the downsampling
+    inventory = tmp_path / "week.yaml"
+    inventory.write_text(
+        "version: 1\ninterval: 5m\nstart: 2026-11-02T00:00:00Z\n"
+        "hosts:\n  - {name: h1, cpus: 8, memory: 64GiB}\n  - {name: spare, cpus: 8, memory: 64GiB}\n"
+        "vms:\n  - {name: v1, host: h1, vcpus: 8, memory: 8GiB, cpu: "
+        f'"{" ".join(f"{v:g}" for v in week)}"}}\n',
+        encoding="utf-8",
+    )
+    result = run(cli, inventory, "-o", "-")
+    assert result.exit_code == 0, result.stderr
+    html = result.stdout
+    assert "each drawn point stands for up to 7 consecutive samples" in html
+    assert "peak 97% at Nov 06 06:50" in html  # 1234 x 5 min after Monday midnight
+    first = re.search(r'<path class="c0" d="M0 1000V(\d+)l([^V]*)V1000Z"', html)
+    assert first is not None
+    steps = first.group(2).replace("-", " -").split()
+    assert len(steps) == 2 * 299  # 300 points drawn, not 2016
+    spare = html[html.index('id="host-spare"') :]
+    spare = spare[: spare.index("</section>")]
+    assert "0 VMs · no VMs" in spare and 'class="peak"' not in spare
+    text = run(cli, inventory, "--format", "text").stdout
+    assert text.splitlines()[2].split()[:4] == ["spare", "100%", "0", "0%"]
+
+
+@pytest.mark.parametrize("columns", [60, 100, 200])
+def test_on_a_terminal_the_curves_fit_its_width(columns: int) -> None:
+    inv = load([SAMPLE]).inventory
+    plan = read_plan(SAMPLE_PLAN.read_text(encoding="utf-8"), "plan.json", inv)
+    console = Console(file=io.StringIO(), width=columns, color_system=None)
+    report_text.rich_table(console, report_model.build(inv, plan))
+    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    table = lines[: 1 + len(inv.hosts)]
+    assert [line.split()[0] for line in table[1:]] == [f"esx0{i}" for i in range(1, 9)]
+    curve = max(len(m) for m in re.findall("[▁▂▃▄▅▆▇█]+", table[1]))
+    if columns >= 100:
+        assert max(len(line) for line in table) <= columns
+    assert curve == report_text.fitting_width(report_model.build(inv, plan), columns)
+    assert curve == {60: 8, 200: 48}.get(columns, curve)
+    assert 8 < curve < 48 or columns != 100

@@ -1,7 +1,8 @@
 """The report for the terminal: one row per host with its CPU curve as a unicode sparkline.
 
-:func:`rich_table` colours it for a terminal; :func:`plain` is the same content as aligned plain
-text, for pipes and files. The summary line is shared by both.
+:func:`rich_table` colours it for a terminal and fits the curves to its width; :func:`plain` is
+the same content as aligned plain text with curves of :data:`SPARK_WIDTH` blocks, for pipes and
+files. Both end with a legend of the curves and the summary line.
 """
 
 from __future__ import annotations
@@ -17,32 +18,28 @@ from vmplan.render.svg import multi_day, percent
 from vmplan.units import format_duration
 
 SPARK_WIDTH = 48
+MIN_SPARK_WIDTH = 8
+CURVE_HEADERS = ("CPU now", "CPU after")
 
 
-def _panel_cells(report: Report, row: HostRow, panel: Panel) -> list[str]:
+def _panel_cells(report: Report, row: HostRow, panel: Panel, width: int) -> list[str]:
     inv = report.inventory
     if row.freed and panel is row.after:
         return ["0", "freed", "", "", ""]
     cores = float(inv.host_cores[row.index])
     when = charts.when_label(inv.start, inv.interval_s, panel.peak_sample, multi_day(inv))
     memory = panel.memory_bytes / float(inv.host_memory[row.index])
-    curve = sparkline(panel.total, SPARK_WIDTH, top=cores)
+    curve = sparkline(panel.total, width, top=cores)
     peak = percent(panel.peak / cores) + ("!" if panel.over_cpu else "")
     mem = percent(memory) + ("!" if panel.over_memory else "")
-    return [str(len(panel.vms)), peak, when, mem, curve]
+    return [str(len(panel.vms)), peak, when if panel.vms else "", mem, curve]
 
 
 def headers(report: Report) -> list[str]:
-    side = ["VMs", "CPU peak", "at", "memory", f"CPU now ({_span(report)}; full block = all cores)"]
-    out = ["host", "limit", *side]
+    out = ["host", "limit", "VMs", "peak", "at", "mem", CURVE_HEADERS[0]]
     if report.plan is not None:
-        out += ["VMs", "CPU peak", "at", "memory", "CPU after the plan"]
+        out += ["VMs", "peak", "at", "mem", CURVE_HEADERS[1]]
     return [*out, "status"]
-
-
-def _span(report: Report) -> str:
-    inv = report.inventory
-    return charts.duration_label(inv.n_samples * inv.interval_s)
 
 
 def _status(row: HostRow) -> str:
@@ -61,14 +58,28 @@ def _status(row: HostRow) -> str:
     return ", ".join(parts)
 
 
-def rows(report: Report) -> list[list[str]]:
+def rows(report: Report, width: int = SPARK_WIDTH) -> list[list[str]]:
+    """One row of cells per host; curves ``width`` blocks wide."""
     out = []
     for r in report.rows:
-        cells = [r.host.name, percent(r.host.cpu_limit), *_panel_cells(report, r, r.before)]
+        cells = [r.host.name, percent(r.host.cpu_limit), *_panel_cells(report, r, r.before, width)]
         if r.after is not None:
-            cells += _panel_cells(report, r, r.after)
+            cells += _panel_cells(report, r, r.after, width)
         out.append([*cells, _status(r)])
     return out
+
+
+def curve_legend(report: Report, width: int) -> str:
+    """What one block of a curve stands for."""
+    inv = report.inventory
+    n = inv.n_samples
+    per_block = -(-n // width) if n > width else 1
+    span = charts.duration_label(n * inv.interval_s)
+    block = charts.duration_label(per_block * inv.interval_s)
+    return (
+        f"Curves: {span}, one block = the highest combined CPU of {block}, "
+        "a full block = all of the host's cores; ! = over the limit."
+    )
 
 
 def summary_line(report: Report) -> str:
@@ -85,28 +96,68 @@ def summary_line(report: Report) -> str:
     return (
         f"Plan ({plan.command}): {report.hosts_before} -> {report.hosts_after} hosts "
         f"({len(freed)} freed{names}), lower bound {bound}{proof}, "
-        f"{charts.plural(len(plan.moves), 'migration')} in {charts.plural(plan.waves, 'wave')}, about {format_duration(plan.total_seconds)}; over the CPU limit: "
+        f"{charts.plural(len(plan.moves), 'migration')} in {charts.plural(plan.waves, 'wave')}, "
+        f"about {format_duration(plan.total_seconds)}; over the CPU limit: "
         f"{over_now} now, {over_after} after.{feasible}"
     )
 
 
 def plain(report: Report) -> str:
-    """Aligned columns of plain text (no colour, no box drawing) and the summary line."""
+    """Aligned columns of plain text (no colour, no box drawing), the legend and the summary."""
     table = [headers(report), *rows(report)]
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
     lines = [
         "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in table
     ]
-    return "\n".join([*lines, "", summary_line(report)]) + "\n"
+    footer = [curve_legend(report, SPARK_WIDTH), summary_line(report)]
+    return "\n".join([*lines, "", *footer]) + "\n"
+
+
+def _fixed_width(report: Report) -> int:
+    """Width of the table without its curve columns, separators included."""
+    table = [headers(report), *rows(report, 1)]
+    names = table[0]
+    columns = [i for i, name in enumerate(names) if name not in CURVE_HEADERS]
+    return sum(max(len(line[i]) for line in table) for i in columns) + 2 * (len(names) - 1)
+
+
+def _needed(report: Report, fixed: int, spark_width: int) -> int:
+    return fixed + sum(max(spark_width, len(h)) for h in headers(report) if h in CURVE_HEADERS)
+
+
+def fitting_width(report: Report, console_width: int) -> int:
+    """The widest curves (at most :data:`SPARK_WIDTH`) that let the table fit the console."""
+    fixed = _fixed_width(report)
+    for width in range(SPARK_WIDTH, MIN_SPARK_WIDTH, -1):
+        if _needed(report, fixed, width) <= console_width:
+            return width
+    return MIN_SPARK_WIDTH
 
 
 def rich_table(console: Console, report: Report) -> None:
-    """The same rows as a rich table; over-limit values in bold red."""
+    """The same rows as a rich table fitted to the console; over-limit values in bold red.
+
+    On a console too narrow even for the shortest curves the table keeps its width (the terminal
+    wraps it) rather than cutting host names short.
+    """
+    width = fitting_width(report, console.width)
     table = Table(box=None, pad_edge=False, header_style="bold")
     for name in headers(report):
-        table.add_column(name, no_wrap=True)
-    for line in rows(report):
+        table.add_column(name, no_wrap=name != "status")
+    for line in rows(report, width):
         cells = [Text(c, style="bold red" if c.endswith("!") or "over" in c else "") for c in line]
         table.add_row(*cells)
-    console.print(table)
+    needed = _needed(report, _fixed_width(report), width)
+    wide = console
+    if console.width < needed:  # rich would crop the table at the console's width
+        wide = Console(
+            file=console.file,
+            width=needed,
+            force_terminal=console.is_terminal,
+            color_system=console.color_system,  # type: ignore[arg-type]
+            no_color=console.no_color,
+            highlight=False,
+        )
+    wide.print(table)
+    console.print(Text(curve_legend(report, width), style="dim"), soft_wrap=True)
     console.print(Text(summary_line(report), style="bold"), soft_wrap=True)

@@ -30,6 +30,8 @@ def multi_day(inv: Inventory) -> bool:
 
 
 def peak_text(inv: Inventory, panel: Panel, cores: float) -> str:
+    if not panel.vms:
+        return "no VMs"
     when = charts.when_label(inv.start, inv.interval_s, panel.peak_sample, multi_day(inv))
     return f"peak {percent(panel.peak / cores)} at {when}"
 
@@ -76,11 +78,12 @@ def chart_svg(inv: Inventory, host: int, panel: Panel, top: float, title: str) -
         f'<text class="ll{over}" x="{right + 4}" y="{fmt(g.limit_y + 3.5, 1)}">limit {limit}</text>'
     )
     p = g.peak
-    out.append(f'<circle class="peak" cx="{fmt(p.x, 1)}" cy="{fmt(p.y, 1)}" r="3.5"/>')
-    out.append(
-        f'<text class="pl" x="{fmt(p.label_x, 1)}" y="{fmt(p.label_y, 1)}" '
-        f'text-anchor="{p.anchor}">{escape(p.label)}</text>'
-    )
+    if panel.vms:  # an empty host has no peak to mark
+        out.append(f'<circle class="peak" cx="{fmt(p.x, 1)}" cy="{fmt(p.y, 1)}" r="3.5"/>')
+        out.append(
+            f'<text class="pl" x="{fmt(p.label_x, 1)}" y="{fmt(p.label_y, 1)}" '
+            f'text-anchor="{p.anchor}">{escape(p.label)}</text>'
+        )
     out.append("</svg>")
     return "".join(out)
 
