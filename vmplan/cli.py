@@ -11,7 +11,7 @@ import sys
 import typer
 
 from vmplan import __version__
-from vmplan.commands import check, pack, report, schema
+from vmplan.commands import check, evacuate, pack, report, schema
 
 EXIT_BUG = 70
 
@@ -42,19 +42,10 @@ def _root(
 
 
 app.command("check")(check.check)
+app.command("evacuate")(evacuate.evacuate)
 app.command("pack")(pack.pack)
 app.command("report")(report.report)
 app.command("schema")(schema.schema)
-
-
-def _not_yet(name: str, issue: str) -> None:
-    @app.command(name, help=f"(not implemented yet: {issue})")
-    def _stub() -> None:
-        sys.stderr.write(f"vmplan {name}: not implemented yet ({issue})\n")
-        raise typer.Exit(2)
-
-
-_not_yet("evacuate", "empty a host for maintenance")
 
 
 def main() -> None:
