@@ -1,14 +1,15 @@
 """Policy checks over a valid inventory and a placement, one module per check, each with an ID.
 
-``REGISTRY`` lists them in the order they run; ``run`` collects every finding as a
+``REGISTRY`` lists them in the order they run; ``OPTIONAL`` lists the costlier ones a user asks
+for by name (``vmplan check --evacuable``); ``run`` collects every finding as a
 :class:`~vmplan.problems.Problem` (never stopping at the first one).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from vmplan.checks import capacity, maintenance, rule_conflicts, rules, unplaceable
+from vmplan.checks import capacity, evacuable, maintenance, rule_conflicts, rules, unplaceable
 from vmplan.model import IntArray, Inventory
 from vmplan.problems import Problem
 
@@ -24,11 +25,18 @@ REGISTRY: dict[str, Check] = {
     maintenance.ID: maintenance.check,
 }
 
+OPTIONAL: dict[str, Check] = {
+    evacuable.ID: evacuable.check,
+}
 
-def run(inv: Inventory, placement: IntArray | None = None) -> list[Problem]:
-    """Every finding of every registered check on ``placement`` (default: today's)."""
+
+def run(
+    inv: Inventory, placement: IntArray | None = None, optional: Sequence[str] = ()
+) -> list[Problem]:
+    """Every finding of every registered check (and of the ``optional`` ones named) on
+    ``placement`` (default: today's)."""
     where = inv.current if placement is None else placement
     found: list[Problem] = []
-    for check in REGISTRY.values():
+    for check in [*REGISTRY.values(), *(OPTIONAL[name] for name in optional)]:
         found += check(inv, where)
     return sorted(found, key=Problem.sort_key)

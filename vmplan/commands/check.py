@@ -23,6 +23,12 @@ FormatOpt = Annotated[
     ),
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
+EvacuableOpt = Annotated[
+    bool,
+    typer.Option(
+        "--evacuable", help="Also check that every host could be evacuated now (N+1 maintenance)."
+    ),
+]
 
 
 def check(
@@ -31,6 +37,7 @@ def check(
     strict: StrictOpt = False,
     cpu_limit: common.CpuLimitOpt = None,
     memory_limit: common.MemoryLimitOpt = None,
+    evacuable: EvacuableOpt = False,
 ) -> None:
     """Validate inventories and check the current placement against limits and rules.
 
@@ -42,7 +49,8 @@ def check(
     console = common.stdout_console()
     loaded = common.load_or_exit(inventory, fmt.value, "check", console)
     inv = loaded.inventory.with_limits(cpu, memory)
-    findings = sorted([*loaded.warnings, *checks.run(inv)], key=Problem.sort_key)
+    optional = [checks.evacuable.ID] if evacuable else []
+    findings = sorted([*loaded.warnings, *checks.run(inv, optional=optional)], key=Problem.sort_key)
     if strict:
         findings = [replace(p, level=Level.ERROR) for p in findings]
     failed = any(p.level is Level.ERROR for p in findings)
