@@ -186,10 +186,12 @@ def read_csv(path: Path, shown: str, max_bytes: int) -> tuple[CsvSeries | None, 
                 io.BytesIO(filled),
                 delimiter=",",
                 usecols=range(1, n + 1),
+                comments=None,
                 dtype=np.float64,
                 ndmin=2,
             )
-        if values.shape[1] != n:
+        # usecols ignores cells past the header's count: a row with one too many would shift
+        if values.shape[1] != n or filled.count(b",") != n * values.shape[0]:
             raise ValueError("column count")
         ok = True
     except (ValueError, UserWarning):
