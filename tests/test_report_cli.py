@@ -321,3 +321,11 @@ def test_on_a_terminal_the_curves_fit_its_width(columns: int) -> None:
     assert curve == report_text.fitting_width(report_model.build(inv, plan), columns)
     assert curve == {60: 8, 200: 48}.get(columns, curve)
     assert 8 < curve < 48 or columns != 100
+
+
+def test_an_output_that_is_a_directory_is_a_usage_error(cli: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    result = run(cli, SEED, "-o", "out")
+    assert result.exit_code == 2
+    assert "cannot write out: Is a directory" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary file left

@@ -176,6 +176,9 @@ def write_output(text: str, output: Path | None) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, target)
+    except OSError as exc:  # e.g. -o names a directory, or the disk is full
+        Path(tmp).unlink(missing_ok=True)
+        fail_usage(f"cannot write {output}: {exc.strerror}")
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
