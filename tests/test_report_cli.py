@@ -16,6 +16,7 @@ from typer.testing import CliRunner, Result  # noqa: TID251 (CLI tests drive the
 from vmplan.cli import app
 from vmplan.inventory import load
 from vmplan.planfile import read_plan
+from vmplan.render import html as render_html
 from vmplan.render import report_model, report_text
 
 TESTS = Path(__file__).resolve().parent
@@ -329,3 +330,14 @@ def test_an_output_that_is_a_directory_is_a_usage_error(cli: CliRunner, tmp_path
     assert result.exit_code == 2
     assert "cannot write out: Is a directory" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary file left
+
+
+def test_summary_tiles_stay_short_for_large_fleets(monkeypatch: pytest.MonkeyPatch) -> None:
+    report = report_model.build(load([SAMPLE]).inventory.with_limits(cpu=0.1))
+    assert len(report.over_cpu("before")) == 8
+    hosts = ", ".join(f"esx0{i}" for i in range(1, 9))
+    assert f"<dt>Over CPU limit</dt><dd>{hosts}</dd>" in render_html.summary(report)
+    monkeypatch.setattr(render_html, "SUMMARY_NAMES", 3)
+    assert "<dt>Over CPU limit</dt><dd>esx01, esx02, esx03 and 5 more</dd>" in render_html.summary(
+        report
+    )

@@ -93,8 +93,15 @@ def _h(text: object) -> str:
     return escape(str(text), quote=True)
 
 
+SUMMARY_NAMES = 8  # host names listed in a summary tile; the host table has them all
+
+
 def _names(rows: tuple[HostRow, ...]) -> str:
-    return ", ".join(r.host.name for r in rows) if rows else "none"
+    if not rows:
+        return "none"
+    shown = ", ".join(r.host.name for r in rows[:SUMMARY_NAMES])
+    more = len(rows) - SUMMARY_NAMES
+    return f"{shown} and {more} more" if more > 0 else shown
 
 
 def _stat(label: str, value: str, bad: bool = False) -> str:
@@ -322,11 +329,11 @@ def _reading_note(report: Report) -> str:
 def document(report: Report, generator: str) -> str:
     """The whole HTML document; ``generator`` names the program (e.g. ``vmplan 0.1.0``)."""
     inv = report.inventory
-    files = ", ".join(inv.files) or "inventory"
+    files = " " + ", ".join(inv.files) if inv.files else ""
     start = "" if inv.start is None else f" from {inv.start.strftime('%Y-%m-%d %H:%M')} UTC"
     interval = charts.duration_label(inv.interval_s)
     sub = (
-        f"Inventory {files}: {len(inv.hosts)} hosts, {len(inv.vms)} VMs, "
+        f"Inventory{files}: {len(inv.hosts)} hosts, {len(inv.vms)} VMs, "
         f"{inv.n_samples} samples every {interval}{start}."
     )
     title = "vmplan report"
