@@ -156,8 +156,8 @@ def summary_line(inv: Inventory, plan: Plan, summary: Summary, window: Window | 
         return f"Evacuate {names}: nothing to move, already empty"
     room = f" ({summary.other_moves} to make room)" if summary.other_moves else ""
     line = (
-        f"Evacuate {names}: {len(plan.moves)} migrations{room} in {plan.waves} waves, "
-        f"about {format_duration(plan.total_seconds)}"
+        f"Evacuate {names}: {_count(len(plan.moves), 'migration')}{room} in "
+        f"{_count(plan.waves, 'wave')}, about {format_duration(plan.total_seconds)}"
     )
     if summary.busiest is not None:
         line += (
@@ -167,3 +167,7 @@ def summary_line(inv: Inventory, plan: Plan, summary: Summary, window: Window | 
     if window is not None:
         line += f"; quietest time to run it {window.start}-{window.end} UTC"
     return line
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
