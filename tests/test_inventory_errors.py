@@ -755,3 +755,19 @@ def test_inline_series_win_over_the_csv_column():
     inv = load(["good/series-csv.yaml"]).inventory
     # web03 has its own inline cpu although cpu.csv also has a column for it
     np.testing.assert_array_equal(inv.demand[2], np.array([1, 1, 1, 1]) / 100 * 1)
+
+
+def test_series_string_tokens_are_numbers_as_numpy_reads_them(problems_of, write):
+    # Python's float() would take '1_0' and an Arabic-Indic digit; the fast path does not
+    path = write(
+        "tokens.yaml",
+        """
+        version: 1
+        hosts: [{name: esx01, cpus: 32, memory: 512GiB}]
+        vms: [{name: web01, host: esx01, vcpus: 4, memory: 16GiB, cpu: "10 1_0 \u0661 5"}]
+        """,
+    )
+    assert problems_of(path) == [
+        (str(path), 3, 68, "vms[0].cpu[1]", "expected a number from 0 to 100, got '1_0'"),
+        (str(path), 3, 72, "vms[0].cpu[2]", "expected a number from 0 to 100, got '\u0661'"),
+    ]

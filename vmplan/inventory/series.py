@@ -26,6 +26,17 @@ _TOKEN = re.compile(r"\S+")
 # sample (those lie in 0..100), so a cell that really holds it is read as missing, not as an error.
 _MISSING_SENTINEL = -9.87654321e300
 _SENTINEL_BYTES = b"-9.87654321e300"
+# what numpy's parsers read as a number; the Python passes accept exactly this (float() would also
+# take '1_0' or non-ASCII digits, which the fast paths refuse)
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+_NONFINITE = ("nan", "inf", "infinity")
+
+
+def _parse_number(token: str) -> float | None:
+    """A number as numpy reads it (NaN and infinities included, for their own messages)."""
+    if _NUMBER.match(token) or token.lower().lstrip("+-") in _NONFINITE:
+        return float(token)
+    return None
 
 
 def _range_problem(value: float) -> str:
@@ -66,14 +77,19 @@ def from_sequence(file: str, path: str, node: yn.Sequence) -> tuple[FloatArray, 
 
 
 def from_string(file: str, path: str, node: yn.Scalar) -> tuple[FloatArray, list[Problem]]:
-    """A string of whitespace-separated numbers: numpy's C parser first, a precise pass on error."""
-    text = node.value
+    """A string of whitespace-separated numbers: numpy's C parser first, a precise pass on error.
+
+    ``loadtxt`` reads a long series about twice as fast as ``fromstring``; a string folded over
+    lines comes back as rows, which ``ravel`` puts back in order.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         try:
-            values = np.fromstring(text, dtype=np.float64, sep=" ")
+            values = np.loadtxt(
+                io.StringIO(node.value), dtype=np.float64, comments=None, ndmin=1
+            ).ravel()
             parsed = True
-        except (DeprecationWarning, ValueError):
+        except (ValueError, UserWarning):  # a bad token, ragged rows, or no data at all
             parsed = False
     if parsed and np.isfinite(values).all() and ((values >= 0) & (values <= 100)).all():
         return values, []
@@ -95,9 +111,8 @@ def _string_slow(file: str, path: str, node: yn.Scalar) -> tuple[FloatArray, lis
         if token in ("null", "~"):
             out.append(float("nan"))
             continue
-        try:
-            f = float(token)
-        except ValueError:
+        f = _parse_number(token)
+        if f is None:
             problems.append(
                 Problem.at(
                     where, f"{path}[{i}]", f"expected a number from 0 to 100, got {token!r}", RULE
@@ -212,10 +227,6 @@ def read_csv(path: Path, shown: str, max_bytes: int) -> tuple[CsvSeries | None, 
     return CsvSeries(columns, values, first_ts), problems
 
 
-_CSV_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
-_CSV_NONFINITE = ("nan", "inf", "infinity")
-
-
 def _csv_slow(
     body: bytes, shown: str, n: int, limit: int = 200
 ) -> tuple[FloatArray | None, list[Problem]]:
@@ -244,8 +255,8 @@ def _csv_slow(
         for j, cell in enumerate(cells[1:]):
             stripped = cell.strip()
             message = None
-            if _CSV_NUMBER.match(stripped) or stripped.lower().lstrip("+-") in _CSV_NONFINITE:
-                f = float(stripped)
+            f = _parse_number(stripped)
+            if f is not None:
                 out[-1][j] = f
                 message = None if 0 <= f <= 100 else _range_problem(f)
             elif stripped:
