@@ -374,7 +374,9 @@ def _demand(
                     Level.WARNING,
                 )
             )
-        matrix = np.where(missing, peaks[:, None], matrix)
+        np.copyto(matrix, peaks[:, None], where=missing)
     vcpus = np.array([v.vcpus for v, _s, _i in vm_specs], dtype=np.float64)
-    demand: FloatArray = matrix * (vcpus[:, None] / 100.0)
-    return np.ascontiguousarray(demand)
+    # in place: vstack made a fresh (VMs x samples) array, and a second one is 160 MB at 10,000
+    # VMs x 2,016 samples
+    matrix *= vcpus[:, None] / 100.0
+    return matrix
