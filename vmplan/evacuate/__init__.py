@@ -53,7 +53,7 @@ from vmplan.evacuate.solve import (
 from vmplan.evacuate.window import Window, quietest
 from vmplan.model import IntArray, Inventory, Plan, Unplaced, host_loads
 from vmplan.packing import PlanVerificationError
-from vmplan.verify import verify_plan
+from vmplan.verify import verify_placement, verify_plan
 
 __all__ = [
     "EvacuateSettings",
@@ -180,7 +180,8 @@ def evacuable(
 
     The inventory is prepared once and every host is tried from the same state. A placement that
     needs no room-making can always be ordered (its moves only fill open hosts up to their final
-    load), so only plans with room-making are scheduled to confirm a safe order exists.
+    load), so only plans with room-making are scheduled to confirm a safe order exists. Every
+    target placement found is re-verified by :func:`vmplan.verify.verify_placement`.
     """
     settings = settings or EvacuateSettings()
     say = progress or (lambda _msg: None)
@@ -195,6 +196,10 @@ def evacuable(
         if outcome.feasible:
             best = outcome.feasible[0]
             if _orderable(prep, best, outcome.leaving, named, settings):
+                target = prep.items.placement_of_vms(best.state.where)
+                problems = verify_placement(inv, target, set(named), prep.current)
+                if problems:
+                    raise PlanVerificationError("; ".join(problems[:5]))
                 out.append(Verdict(h, True, vm_moves(prep, best.state.where)))
                 continue
             why = ("no safe migration order: every host it could pass through is full",)

@@ -46,6 +46,8 @@ class Prepared:
     today: IntArray  # item -> host today, -1 when its VMs are split over hosts
     base: Hosts  # today's loads; split items are left out
     elig: Eligibility
+    rank: IntArray  # item -> position when placing largest first
+    linked: tuple[int, ...]  # items with anti-affinity partners
 
     @property
     def names(self) -> list[str]:
@@ -71,7 +73,10 @@ def prepare(inv: Inventory, current: IntArray | None = None) -> Prepared:
     vm_hosts = inv.current if current is None else current
     today = item_hosts(items, vm_hosts)
     base = hosts_state(inv, items, today)
-    return Prepared(inv, items, vm_hosts, today, base, eligibility(inv))
+    rank = np.empty(len(items), dtype=np.int64)
+    rank[item_order(inv, items, Order.PEAK)] = np.arange(len(items))
+    linked = tuple(k for k, c in enumerate(items.conflicts) if c)
+    return Prepared(inv, items, vm_hosts, today, base, eligibility(inv), rank, linked)
 
 
 def item_hosts(items: Items, vm_hosts: IntArray) -> IntArray:
@@ -102,7 +107,7 @@ def must_move(prep: Prepared, named: frozenset[int]) -> dict[int, str]:
     bad = ~prep.items.allowed[placed, today[placed]] & ~inv.maintenance[today[placed]]
     for i in placed[bad].tolist():
         out.setdefault(i, f"may not run on {names[int(today[i])]}")
-    for i in [k for k, c in enumerate(items.conflicts) if c]:
+    for i in prep.linked:
         h = int(today[i])
         partners = items.conflicts[i]
         if (
@@ -161,20 +166,28 @@ def destinations(prep: Prepared, state: Hosts) -> IntArray:
 
 
 def _choose(state: Hosts, i: int, hosts: IntArray, mode: Mode) -> int:
-    """The host among ``hosts`` that takes item ``i`` by ``mode``, or -1."""
+    """The host among ``hosts`` that takes item ``i`` by ``mode``, or -1.
+
+    The peak afterwards lies between the host's peak plus the item's minimum and the host's peak
+    plus the item's peak, so only hosts whose interval reaches the best bound get the full-series
+    maximum; the choice (and its tie-break, the first host) is the same as over all of them.
+    """
     if hosts.size == 0:
         return -1
     ok = state.fits(i, hosts)
     if not ok.any():
         return -1
     c = hosts[ok]
-    if state.inv.n_samples:
-        after = (state.load[c] + state.items.demand[i]).max(axis=1)
-    else:
-        after = np.zeros(c.size)
-    if mode is Mode.SPREAD:
-        return int(c[int(np.argmin(after / state.inv.host_cores[c]))])
-    return int(c[int(np.argmax(after / state.cap[c]))])
+    d = state.items.demand[i]
+    if d.size == 0:
+        return int(c[0])
+    scale = 1.0 / (state.inv.host_cores[c] if mode is Mode.SPREAD else state.cap[c])
+    lo = (state.peak[c] + d.min()) * scale
+    hi = (state.peak[c] + state.items.peak[i]) * scale
+    keep = np.flatnonzero(lo <= hi.min() if mode is Mode.SPREAD else hi >= lo.max())
+    after = (state.load[c[keep]] + d).max(axis=1) * scale[keep]
+    k = int(np.argmin(after)) if mode is Mode.SPREAD else int(np.argmax(after))
+    return int(c[keep[k]])
 
 
 def place(
@@ -186,10 +199,8 @@ def place(
     room: bool,
 ) -> Attempt:
     """Put every leaving item back on an open host (largest first); see the module docstring."""
-    inv, items = prep.inv, prep.items
     reasons = dict(leaving)
-    rank = item_order(inv, items, Order.PEAK)
-    todo = [int(i) for i in rank if int(i) in leaving]
+    todo = sorted(leaving, key=lambda i: int(prep.rank[i]))
     attempt = Attempt(state, reasons, [], f"{mode.value}{' + room-making' if room else ''}")
     for i in todo:
         h = -1
