@@ -111,21 +111,16 @@ def pack(inv: Inventory, settings: PackSettings, progress: Progress | None = Non
             if settings.max_migrations is None or m <= settings.max_migrations:
                 candidates.append(_Candidate(name, w, r, h, m))
         say(f"{name}: {alt.frontier[-1][0]} hosts")
-    if not candidates:
-        if failed:
-            return _infeasible(inv, items, bounds, np.array(failed), walk.state)
-        return _over_budget(inv, items, bounds, settings, walk)
-
-    best_c = min(candidates, key=lambda c: (c.hosts, c.migrations))
     lower = bounds.best
-    optimal = best_c.hosts <= lower
-    if (
-        exact.applicable(inv, items)
-        and time.monotonic() < deadline
-        and (not optimal or best_c.migrations > 0)
+    best_c = min(candidates, key=lambda c: (c.hosts, c.migrations)) if candidates else None
+    if exact.applicable(inv, items) and (
+        best_c is None or best_c.hosts > lower or best_c.migrations > 0
     ):
         say("exact model (HiGHS)")
-        result = exact.solve(inv, items, before_items, best_c.hosts, deadline)
+        upper = best_c.hosts if best_c else int((~inv.maintenance).sum())
+        # small models get a moment even when the heuristics used the budget up
+        floor = time.monotonic() + min(2.0, settings.time_limit)
+        result = exact.solve(inv, items, before_items, upper, max(deadline, floor))
         lower = max(lower, result.lower_bound)
         if result.where is not None:
             state = Hosts(inv, items, result.where)
@@ -138,11 +133,13 @@ def pack(inv: Inventory, settings: PackSettings, progress: Progress | None = Non
             )
             if settings.max_migrations is None or c.migrations <= settings.max_migrations:
                 frontier.append((c.hosts, c.migrations))
-                if (c.hosts, c.migrations) < (best_c.hosts, best_c.migrations):
+                if best_c is None or (c.hosts, c.migrations) < (best_c.hosts, best_c.migrations):
                     best_c = c
-        optimal = best_c.hosts <= lower or result.optimal_hosts
-    if best_c.hosts <= lower:
-        optimal = True
+    if best_c is None:
+        if failed:
+            return _infeasible(inv, items, bounds, np.array(failed), walk.state)
+        return _over_budget(inv, items, bounds, settings, walk)
+    optimal = best_c.hosts <= lower
     plan = _plan(inv, items, best_c, lower, optimal, settings)
     return PackResult(plan, bounds, _pareto(frontier), best_c.name)
 

@@ -22,6 +22,9 @@ from vmplan.packing.state import Hosts
 
 #: How many of the least-loaded hosts are tried per round before giving up.
 TRIES_PER_ROUND = 12
+#: Ejections look at this many receiving hosts (most CPU headroom first) and items per host.
+EJECT_HOSTS = 8
+EJECT_ITEMS = 16
 
 
 @dataclass(slots=True)
@@ -114,9 +117,10 @@ def _eject(walk: Walk, i: int, hosts: IntArray, exclude: int = -1) -> bool:
     s = walk.state
     it = s.items
     names = [h.name for h in s.inv.hosts]
-    for g in hosts.tolist():
-        if not it.allowed[i, g]:
-            continue
+    receivers = hosts[it.allowed[i, hosts]]
+    # the hosts with the most room at the item's own peak times first
+    room_at_peak = (s.cap[receivers, None] - s.load[receivers] - it.demand[i]).min(axis=1)
+    for g in receivers[np.lexsort((receivers, -room_at_peak))][:EJECT_HOSTS].tolist():
         on_g = np.flatnonzero(s.where == g)
         if on_g.size == 0:
             continue
@@ -128,7 +132,7 @@ def _eject(walk: Walk, i: int, hosts: IntArray, exclude: int = -1) -> bool:
             continue
         cands = on_g[room]
         moving = s.where[cands] != walk.before[cands]
-        cands = cands[np.lexsort((cands, ~moving))]
+        cands = cands[np.lexsort((cands, it.peak[cands], ~moving))][:EJECT_ITEMS]
         others = hosts[(hosts != g) & (hosts != exclude)]
         for u in cands.tolist():
             if not s.fits_with_out(i, g, u):

@@ -37,7 +37,6 @@ from vmplan.packing.items import Items
 MAX_ITEMS = 120
 MAX_VARIABLES = 6000
 INITIAL_SAMPLES = 24
-MARGIN = 1e-6  # capacities shrunk by this share: solver tolerances never overfill a host
 NODE_LIMIT = 20000  # a deterministic budget; the time limit is only a safety net
 
 
@@ -92,7 +91,8 @@ class _Model:
                 return None
             res = self._solve(phase, max_hosts, left)
             bound = getattr(res, "mip_dual_bound", None)
-            lb = int(np.ceil(bound - 1e-6)) if phase == 1 and bound is not None else 0
+            finite = bound is not None and np.isfinite(bound)
+            lb = int(np.ceil(float(bound) - 1e-6)) if phase == 1 and finite else 0
             if res.x is None:
                 return (None, lb, False) if phase == 1 else None
             where = self._decode(res.x)
@@ -126,7 +126,7 @@ class _Model:
         samples = np.array(sorted(self.samples), dtype=np.int64)
         for t_idx, t in enumerate(samples):
             del t_idx
-            data = np.concatenate([it.demand[ii, t], -inv.cpu_cap * (1 - MARGIN)])
+            data = np.concatenate([it.demand[ii, t], -inv.cpu_cap])
             r = np.concatenate([hh, np.arange(n_h)])
             c = np.concatenate([cols_x, n_x + np.arange(n_h)])
             add(
@@ -135,7 +135,7 @@ class _Model:
                 np.zeros(n_h),
             )
         gib = float(2**30)  # memory in GiB keeps the coefficients in a range HiGHS likes
-        data = np.concatenate([it.memory[ii] / gib, -inv.mem_cap * (1 - MARGIN) / gib])
+        data = np.concatenate([it.memory[ii] / gib, -inv.mem_cap / gib])
         r = np.concatenate([hh, np.arange(n_h)])
         c = np.concatenate([cols_x, n_x + np.arange(n_h)])
         add(

@@ -24,9 +24,10 @@ class Items:
     demand: FloatArray  # (items, samples) cores
     memory: FloatArray
     peak: FloatArray
-    mean: FloatArray
     allowed: BoolArray  # (items, hosts)
     conflicts: tuple[frozenset[int], ...]  # per item: items it may not share a host with
+    block_max: FloatArray  # (items, blocks): maximum of every block of samples
+    block_mean: FloatArray  # (items, blocks): mean of every block of samples
 
     def __len__(self) -> int:
         return len(self.members)
@@ -83,10 +84,32 @@ def build(inv: Inventory) -> Items:
         demand=demand,
         memory=memory,
         peak=peak,
-        mean=demand.mean(axis=1) if demand.shape[1] else np.zeros(n_items),
         allowed=allowed,
         conflicts=tuple(frozenset(c) for c in conflicts),
+        block_max=block_reduce(demand, np.maximum),
+        block_mean=block_reduce(demand, np.add) / block_sizes(demand.shape[1]),
     )
+
+
+BLOCKS = 64
+
+
+def block_edges(samples: int) -> IntArray:
+    """Start of every block: at most ``BLOCKS`` contiguous blocks covering all samples."""
+    n = min(BLOCKS, max(samples, 1))
+    return np.unique(np.linspace(0, samples, n + 1).astype(np.int64)[:-1])
+
+
+def block_sizes(samples: int) -> FloatArray:
+    edges = block_edges(samples)
+    return np.diff(np.append(edges, samples)).astype(np.float64)
+
+
+def block_reduce(rows: FloatArray, ufunc: np.ufunc) -> FloatArray:
+    """``ufunc`` (maximum or add) over every block of samples, for every row."""
+    if rows.shape[-1] == 0:
+        return np.zeros((*rows.shape[:-1], 1))
+    return np.asarray(ufunc.reduceat(rows, block_edges(rows.shape[-1]), axis=-1), dtype=np.float64)
 
 
 def item_placement(items: Items, vm_placement: IntArray) -> IntArray:

@@ -1,9 +1,10 @@
 """Hosts being filled: running loads (hosts x samples) and a vectorised fit test.
 
 The fit test of an item against many hosts at once prunes with cheap bounds before the
-full-series check: a host whose peak plus the item's peak is within the limit certainly fits; a
-host whose mean load plus the item's mean exceeds it certainly does not (the mean is reached at
-some sample). Only the hosts in between get the full ``load + demand <= cap`` test.
+full-series check, on blocks of consecutive samples (at most 64 blocks): a host that, block by
+block, has its maximum plus the item's maximum within the limit certainly fits; a host whose mean
+plus the item's mean exceeds the limit in some block certainly does not (a mean is reached at some
+sample of its block). Only the hosts in between get the full ``load + demand <= cap`` test.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from vmplan.model import EPS, BoolArray, IntArray, Inventory, assignment_matrix
-from vmplan.packing.items import Items
+from vmplan.packing.items import Items, block_reduce, block_sizes
 
 
 class Hosts:
@@ -34,7 +35,9 @@ class Hosts:
         self.mem = np.bincount(self.where[placed], weights=items.memory[placed], minlength=n_hosts)
         self.count = np.bincount(self.where[placed], minlength=n_hosts)
         self.peak = self.load.max(axis=1) if inv.n_samples else np.zeros(n_hosts)
-        self.mean = self.load.mean(axis=1) if inv.n_samples else np.zeros(n_hosts)
+        self.sizes = block_sizes(inv.n_samples)
+        self.block_max = block_reduce(self.load, np.maximum)
+        self.block_mean = block_reduce(self.load, np.add) / self.sizes
 
     def copy(self) -> Hosts:
         new = Hosts.__new__(Hosts)
@@ -44,7 +47,9 @@ class Hosts:
         new.mem = self.mem.copy()
         new.count = self.count.copy()
         new.peak = self.peak.copy()
-        new.mean = self.mean.copy()
+        new.sizes = self.sizes
+        new.block_max = self.block_max.copy()
+        new.block_mean = self.block_mean.copy()
         return new
 
     def used(self) -> IntArray:
@@ -60,12 +65,17 @@ class Hosts:
                 ok &= hosts != h
         cap = self.cap[hosts]
         sure: BoolArray = ok & (self.peak[hosts] + it.peak[i] <= cap)
-        maybe = ok & ~sure & (self.mean[hosts] + it.mean[i] <= cap)
-        if maybe.any():
-            idx = np.flatnonzero(maybe)
-            rows = hosts[idx]
-            full = (self.load[rows] + it.demand[i] <= cap[idx, None]).all(axis=1)
-            sure[idx[full]] = True
+        rest = np.flatnonzero(ok & ~sure)
+        if rest.size:
+            rows, c = hosts[rest], cap[rest, None]
+            certain = (self.block_max[rows] + it.block_max[i] <= c).all(axis=1)
+            sure[rest[certain]] = True
+            rest, rows, c = rest[~certain], rows[~certain], c[~certain]
+            possible = (self.block_mean[rows] + it.block_mean[i] <= c).all(axis=1)
+            rest, rows, c = rest[possible], rows[possible], c[possible]
+            if rest.size:
+                full = (self.load[rows] + it.demand[i] <= c).all(axis=1)
+                sure[rest[full]] = True
         return sure
 
     def fits_with_out(self, i: int, h: int, out: int) -> bool:
@@ -85,8 +95,7 @@ class Hosts:
         self.load[h] += self.items.demand[i]
         self.mem[h] += self.items.memory[i]
         self.count[h] += 1
-        self.peak[h] = self.load[h].max()
-        self.mean[h] += self.items.mean[i]
+        self._refresh(h)
 
     def remove(self, i: int) -> int:
         h = int(self.where[i])
@@ -97,11 +106,14 @@ class Hosts:
         if self.count[h] == 0:
             self.load[h] = 0.0
             self.mem[h] = 0.0
-            self.mean[h] = 0.0
-        else:
-            self.mean[h] -= self.items.mean[i]
-        self.peak[h] = self.load[h].max() if self.load.shape[1] else 0.0
+        self._refresh(h)
         return h
+
+    def _refresh(self, h: int) -> None:
+        row = self.load[h]
+        self.peak[h] = row.max() if row.size else 0.0
+        self.block_max[h] = block_reduce(row, np.maximum)
+        self.block_mean[h] = block_reduce(row, np.add) / self.sizes
 
     def best_fit(self, i: int, hosts: IntArray) -> int:
         """The fitting host among ``hosts`` left fullest by the item (by peak share), or -1."""
