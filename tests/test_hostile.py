@@ -4,12 +4,14 @@ a crash or a traceback. Nothing here is timed: each case finishes in well under 
 
 from __future__ import annotations
 
+import os
 import random
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner  # noqa: TID251 (CLI tests drive the typer app)
+from typer.testing import CliRunner
 
 from vmplan.cli import app
 from vmplan.inventory import load
@@ -188,3 +190,47 @@ def test_many_unknown_top_level_keys_stop_too(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         load([path])
     assert len(info.value.problems) == MAX_PROBLEMS + 1
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_an_endless_device_is_refused_after_one_block() -> None:
+    # /dev/zero has no size to check in advance; only the first block is read
+    with pytest.raises(InputError) as info:
+        load(["/dev/zero"])
+    assert [(p.line, p.message) for p in info.value.problems] == [
+        (1, "expected a YAML text file, found binary data")
+    ]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_stream_is_read_no_further_than_the_limit(tmp_path: Path) -> None:
+    fifo = tmp_path / "stream.yaml"
+    os.mkfifo(fifo)
+
+    def produce() -> None:
+        try:
+            with fifo.open("wb") as f:
+                f.write(b"version: 1\n" + b"# more\n" * 100_000)
+        except BrokenPipeError:
+            pass  # the reader stopped at its limit, as it should
+
+    writer = threading.Thread(target=produce)
+    writer.start()
+    try:
+        with pytest.raises(InputError) as info:
+            load([fifo], max_yaml_bytes=10_000)
+    finally:
+        writer.join(timeout=10)
+    assert [p.message for p in info.value.problems] == [
+        "file is over the 0 MiB limit for an inventory; keep long series in a cpu_series CSV"
+    ]
+
+
+def test_utf16_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "windows.yaml"
+    path.write_text("version: 1\n", encoding="utf-16")
+    with pytest.raises(InputError) as info:
+        load([path])
+    assert [(p.line, p.column, p.message) for p in info.value.problems] == [
+        (1, 1, "expected UTF-8 text, found UTF-16; save the file as UTF-8")
+    ]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vmplan.inventory import schema, series
+from vmplan.inventory import files, schema, series
 from vmplan.inventory import yamlnodes as yn
 from vmplan.model import VM, FloatArray, Host, Inventory, Rule
 from vmplan.problems import InputError, Level, Position, Problem, did_you_mean
@@ -73,15 +73,22 @@ def _read_one(
                     "input",
                 )
             ]
-        data = path.read_bytes()
+        data = files.read_limited(path, max_bytes)  # a pipe or device has no size to check
     except FileNotFoundError:
         return None, [Problem.at(top, "", "no such file", "input")]
     except OSError as exc:
         return None, [Problem.at(top, "", f"cannot read the file: {exc.strerror}", "input")]
-    if b"\0" in data[:65536]:
+    not_text = files.text_problem(data, "YAML")
+    if not_text:
+        return None, [Problem.at(Position(shown, 1, 1), "", not_text, "input")]
+    if len(data) > max_bytes:
         return None, [
             Problem.at(
-                Position(shown, 1, 1), "", "expected a YAML text file, found binary data", "input"
+                top,
+                "",
+                f"file is over the {max_bytes >> 20} MiB limit for an inventory; keep long series "
+                "in a cpu_series CSV",
+                "input",
             )
         ]
     try:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vmplan.inventory import files
 from vmplan.inventory import yamlnodes as yn
 from vmplan.model import FloatArray
 from vmplan.problems import Position, Problem
@@ -151,13 +152,15 @@ def read_csv(path: Path, shown: str, max_bytes: int) -> tuple[CsvSeries | None, 
                     "input",
                 )
             ]
-        data = path.read_bytes()
+        data = files.read_limited(path, max_bytes)  # a pipe or device has no size to check
     except OSError as exc:
         return None, [
             Problem.at(top, "", f"cannot read the CPU series file: {exc.strerror}", "input")
         ]
-    if b"\0" in data[:65536]:
-        return None, [Problem.at(top, "", "expected a CSV text file, found binary data", "input")]
+    not_text = files.text_problem(data, "CSV")
+    if not_text or len(data) > max_bytes:
+        message = not_text or f"file is over the {max_bytes >> 20} MiB limit"
+        return None, [Problem.at(top, "", message, "input")]
     data = data.replace(b"\r\n", b"\n")
     head, _, body = data.partition(b"\n")
     header = head.decode("utf-8-sig", "replace").split(",")
