@@ -394,6 +394,7 @@ def test_rules_with_the_wrong_members(problems_of, write):
             "rules[1]",
             "missing required key 'hosts' (a pin rule names the hosts its VMs may use)",
         ),
+        (f, 8, 40, "rules[2].vms[1]", "'web01' is listed twice"),
         (f, 8, 48, "rules[2].hosts", "'hosts' belongs to pin rules, not to anti-affinity"),
         (f, 9, 22, "rules[3].vms", "expected a non-empty list of names, got a list"),
     ]
@@ -770,4 +771,26 @@ def test_series_string_tokens_are_numbers_as_numpy_reads_them(problems_of, write
     assert problems_of(path) == [
         (str(path), 3, 68, "vms[0].cpu[1]", "expected a number from 0 to 100, got '1_0'"),
         (str(path), 3, 72, "vms[0].cpu[2]", "expected a number from 0 to 100, got '\u0661'"),
+    ]
+
+
+def test_a_name_listed_twice_in_a_rule(problems_of, write):
+    # an anti-affinity rule naming a VM twice would have to keep the VM apart from itself
+    path = write(
+        "rule-twice.yaml",
+        """
+        version: 1
+        hosts: [{name: esx01, cpus: 32, memory: 512GiB}, {name: esx02, cpus: 32, memory: 512GiB}]
+        vms:
+          - {name: web01, host: esx01, vcpus: 4, memory: 16GiB, cpu: [10]}
+          - {name: web02, host: esx02, vcpus: 4, memory: 16GiB, cpu: [10]}
+        rules:
+          - {type: anti-affinity, vms: [web01, web01]}
+          - {type: pin, vms: [web02], hosts: [esx02, esx02]}
+        """,
+    )
+    f = str(path)
+    assert problems_of(path) == [
+        (f, 7, 40, "rules[0].vms[1]", "'web01' is listed twice"),
+        (f, 8, 46, "rules[1].hosts[1]", "'esx02' is listed twice"),
     ]

@@ -217,11 +217,16 @@ class _Walker:
         if not isinstance(node, yn.Sequence) or not node.items:
             self.error(node, path, f"expected a non-empty list of names, got {yn.kind_name(node)}")
             return []
-        out = []
+        out: list[Located] = []
         for i, item in enumerate(node.items):
             name = self.name(item, f"{path}[{i}]")
-            if name is not None:
-                out.append(Located(name, self.at(item)))
+            if name is None:
+                continue
+            if any(seen.value == name for seen in out):
+                # a VM twice in one anti-affinity rule would have to be apart from itself
+                self.error(item, f"{path}[{i}]", f"'{name}' is listed twice", "duplicate")
+                continue
+            out.append(Located(name, self.at(item)))
         return out
 
 
@@ -466,10 +471,12 @@ def _rule(w: _Walker, node: yn.Node, path: str, spec: FileSpec) -> None:
     if kind is RuleKind.PIN and not hosts:
         return
     if kind is not RuleKind.PIN and len(vms) < 2:
-        w.error(
-            keys["vms"][1],
-            f"{path}.vms",
-            f"an {kind.value} rule needs at least two VMs, got {len(vms)}",
-        )
+        written = keys["vms"][1]
+        if isinstance(written, yn.Sequence) and len(written.items) < 2:  # else: reported above
+            w.error(
+                written,
+                f"{path}.vms",
+                f"an {kind.value} rule needs at least two VMs, got {len(vms)}",
+            )
         return
     spec.rules.append(RuleSpec(kind, vms, hosts, name or f"{path}", w.at(node)))
