@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
-from typer.testing import CliRunner  # noqa: TID251 (CLI tests drive the typer app)
+from typer.testing import CliRunner
 
 from vmplan.inventory import load
 from vmplan.problems import InputError

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Writer
-from typer.testing import CliRunner, Result  # noqa: TID251 (CLI tests drive the typer app)
+from typer.testing import CliRunner, Result
 
 from vmplan.cli import app
 from vmplan.commands import common

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner  # noqa: TID251 (CLI tests drive the typer app)
+from typer.testing import CliRunner
 
 from vmplan.cli import app
 from vmplan.inventory.jsonschema import inventory_schema
