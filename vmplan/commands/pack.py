@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -74,7 +73,7 @@ def _render(inv: Inventory, result: PackResult, fmt: common.PlanFormat, frontier
         "frontier": [{"hosts": p.hosts, "migrations": p.migrations} for p in result.frontier],
     }
     if fmt is common.PlanFormat.JSON:
-        return json.dumps(render_plan.plan_dict(inv, plan, extra), indent=2) + "\n"
+        return render_plan.to_json(render_plan.plan_dict(inv, plan, extra))
     if fmt is common.PlanFormat.YAML:
         return yaml.safe_dump(render_plan.plan_dict(inv, plan, extra), sort_keys=False)
     console = common.capture_console(fmt)
@@ -93,9 +92,7 @@ def _render(inv: Inventory, result: PackResult, fmt: common.PlanFormat, frontier
 
 def _frontier_table(result: PackResult) -> Table:
     before = result.frontier[0].hosts if result.frontier else 0
-    table = Table(
-        title="Hosts vs migrations", title_justify="left", show_edge=False
-    )
+    table = Table(title="Hosts vs migrations", title_justify="left", show_edge=False)
     for col in ("hosts", "freed", "migrations"):
         table.add_column(col, justify="right")
     for p in result.frontier:

@@ -46,11 +46,7 @@ def decreasing(inv: Inventory, items: Items, order: Order, best: bool) -> Hosts 
         h = -1
         if used:
             cand = np.array(used)
-            if best:
-                h = state.best_fit(i, cand)
-            else:
-                ok = state.fits(i, cand)
-                h = int(cand[int(np.argmax(ok))]) if ok.any() else -1
+            h = state.best_fit(i, cand) if best else state.first_fit(i, cand)
         if h < 0:
             ok = state.fits(i, np.array(spare, dtype=np.int64)) if spare else np.zeros(0, bool)
             if not ok.any():

@@ -90,9 +90,8 @@ class _Model:
             if left <= 0.05:
                 return None
             res = self._solve(phase, max_hosts, left)
-            bound = getattr(res, "mip_dual_bound", None)
-            finite = bound is not None and np.isfinite(bound)
-            lb = int(np.ceil(float(bound) - 1e-6)) if phase == 1 and finite else 0
+            bound = float(getattr(res, "mip_dual_bound", None) or 0.0)
+            lb = int(np.ceil(bound - 1e-6)) if phase == 1 and np.isfinite(bound) else 0
             if res.x is None:
                 return (None, lb, False) if phase == 1 else None
             where = self._decode(res.x)

@@ -28,6 +28,7 @@ class Items:
     conflicts: tuple[frozenset[int], ...]  # per item: items it may not share a host with
     block_max: FloatArray  # (items, blocks): maximum of every block of samples
     block_mean: FloatArray  # (items, blocks): mean of every block of samples
+    top: IntArray  # (items, TOP) the samples of every item's highest demand
 
     def __len__(self) -> int:
         return len(self.members)
@@ -70,6 +71,7 @@ def build(inv: Inventory) -> Items:
         for i, m in enumerate(members):
             allowed[i] = vm_allowed[m].all(axis=0)
     peak = demand.max(axis=1) if demand.shape[1] else np.zeros(n_items)
+    edges = block_edges(demand.shape[1])
     allowed = allowed & (peak[:, None] <= inv.cpu_cap[None, :] * (1 + EPS) + EPS)
     allowed &= memory[:, None] <= inv.mem_cap[None, :] * (1 + EPS)
     conflicts: list[set[int]] = [set() for _ in range(n_items)]
@@ -86,12 +88,24 @@ def build(inv: Inventory) -> Items:
         peak=peak,
         allowed=allowed,
         conflicts=tuple(frozenset(c) for c in conflicts),
-        block_max=block_reduce(demand, np.maximum),
-        block_mean=block_reduce(demand, np.add) / block_sizes(demand.shape[1]),
+        block_max=block_reduce(demand, np.maximum, edges),
+        block_mean=block_reduce(demand, np.add, edges) / block_sizes(demand.shape[1]),
+        top=top_samples(demand),
     )
 
 
-BLOCKS = 64
+TOP = 16
+
+
+def top_samples(rows: FloatArray) -> IntArray:
+    """Indices of the ``TOP`` highest samples of every row (all samples when there are fewer)."""
+    n = rows.shape[-1]
+    if n <= TOP:
+        return np.broadcast_to(np.arange(n), (*rows.shape[:-1], n)).copy()
+    return np.argpartition(rows, n - TOP, axis=-1)[..., n - TOP :].astype(np.int64)
+
+
+BLOCKS = 256
 
 
 def block_edges(samples: int) -> IntArray:
@@ -105,11 +119,11 @@ def block_sizes(samples: int) -> FloatArray:
     return np.diff(np.append(edges, samples)).astype(np.float64)
 
 
-def block_reduce(rows: FloatArray, ufunc: np.ufunc) -> FloatArray:
-    """``ufunc`` (maximum or add) over every block of samples, for every row."""
+def block_reduce(rows: FloatArray, ufunc: np.ufunc, edges: IntArray) -> FloatArray:
+    """``ufunc`` (maximum or add) over every block of samples (starting at ``edges``)."""
     if rows.shape[-1] == 0:
         return np.zeros((*rows.shape[:-1], 1))
-    return np.asarray(ufunc.reduceat(rows, block_edges(rows.shape[-1]), axis=-1), dtype=np.float64)
+    return np.asarray(ufunc.reduceat(rows, edges, axis=-1), dtype=np.float64)
 
 
 def item_placement(items: Items, vm_placement: IntArray) -> IntArray:

@@ -1,7 +1,7 @@
 """Hosts being filled: running loads (hosts x samples) and a vectorised fit test.
 
 The fit test of an item against many hosts at once prunes with cheap bounds before the
-full-series check, on blocks of consecutive samples (at most 64 blocks): a host that, block by
+full-series check, on blocks of consecutive samples (at most 256 blocks): a host that, block by
 block, has its maximum plus the item's maximum within the limit certainly fits; a host whose mean
 plus the item's mean exceeds the limit in some block certainly does not (a mean is reached at some
 sample of its block). Only the hosts in between get the full ``load + demand <= cap`` test.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from vmplan.model import EPS, BoolArray, IntArray, Inventory, assignment_matrix
-from vmplan.packing.items import Items, block_reduce, block_sizes
+from vmplan.packing.items import Items, block_edges, block_reduce, block_sizes, top_samples
 
 
 class Hosts:
@@ -35,9 +35,11 @@ class Hosts:
         self.mem = np.bincount(self.where[placed], weights=items.memory[placed], minlength=n_hosts)
         self.count = np.bincount(self.where[placed], minlength=n_hosts)
         self.peak = self.load.max(axis=1) if inv.n_samples else np.zeros(n_hosts)
+        self.edges = block_edges(inv.n_samples)
         self.sizes = block_sizes(inv.n_samples)
-        self.block_max = block_reduce(self.load, np.maximum)
-        self.block_mean = block_reduce(self.load, np.add) / self.sizes
+        self.block_max = block_reduce(self.load, np.maximum, self.edges)
+        self.block_mean = block_reduce(self.load, np.add, self.edges) / self.sizes
+        self.top = top_samples(self.load)
 
     def copy(self) -> Hosts:
         new = Hosts.__new__(Hosts)
@@ -47,16 +49,17 @@ class Hosts:
         new.mem = self.mem.copy()
         new.count = self.count.copy()
         new.peak = self.peak.copy()
-        new.sizes = self.sizes
+        new.edges, new.sizes = self.edges, self.sizes
         new.block_max = self.block_max.copy()
         new.block_mean = self.block_mean.copy()
+        new.top = self.top.copy()
         return new
 
     def used(self) -> IntArray:
         return np.flatnonzero(self.count > 0)
 
-    def fits(self, i: int, hosts: IntArray) -> BoolArray:
-        """Which of ``hosts`` can take item ``i`` now (limits at every sample, memory, rules)."""
+    def _screen(self, i: int, hosts: IntArray) -> tuple[BoolArray, BoolArray]:
+        """(possible, certain) over ``hosts`` from everything but the full-series test."""
         it = self.items
         ok = it.allowed[i, hosts] & (self.mem[hosts] + it.memory[i] <= self.mem_cap[hosts])
         for j in it.conflicts[i]:
@@ -67,16 +70,62 @@ class Hosts:
         sure: BoolArray = ok & (self.peak[hosts] + it.peak[i] <= cap)
         rest = np.flatnonzero(ok & ~sure)
         if rest.size:
+            # the busiest samples of each host and of the item rule out most hosts cheaply
             rows, c = hosts[rest], cap[rest, None]
+            t_host, t_item = self.top[rows], it.top[i]
+            at_host_peaks = self.load[rows[:, None], t_host] + it.demand[i][t_host]
+            at_item_peaks = self.load[np.ix_(rows, t_item)] + it.demand[i, t_item]
+            out = (at_host_peaks > c).any(axis=1) | (at_item_peaks > c).any(axis=1)
+            ok[rest[out]] = False
+            rest, rows, c = rest[~out], rows[~out], c[~out]
+        if rest.size:
             certain = (self.block_max[rows] + it.block_max[i] <= c).all(axis=1)
             sure[rest[certain]] = True
             rest, rows, c = rest[~certain], rows[~certain], c[~certain]
-            possible = (self.block_mean[rows] + it.block_mean[i] <= c).all(axis=1)
-            rest, rows, c = rest[possible], rows[possible], c[possible]
-            if rest.size:
-                full = (self.load[rows] + it.demand[i] <= c).all(axis=1)
-                sure[rest[full]] = True
+            impossible = (self.block_mean[rows] + it.block_mean[i] > c).any(axis=1)
+            ok[rest[impossible]] = False
+        return ok, sure
+
+    def _full(self, i: int, hosts: IntArray) -> BoolArray:
+        """The full test: combined series within the limit at every sample."""
+        cap = self.cap[hosts, None]
+        return np.asarray((self.load[hosts] + self.items.demand[i] <= cap).all(axis=1))
+
+    def fits(self, i: int, hosts: IntArray) -> BoolArray:
+        """Which of ``hosts`` can take item ``i`` now (limits at every sample, memory, rules)."""
+        ok, sure = self._screen(i, hosts)
+        rest = np.flatnonzero(ok & ~sure)
+        if rest.size:
+            sure[rest[self._full(i, hosts[rest])]] = True
         return sure
+
+    def first_fit(self, i: int, hosts: IntArray, chunk: int = 8) -> int:
+        """The first of ``hosts`` (in the given order) that takes item ``i``, or -1.
+
+        Full tests run a chunk at a time and stop at the first fit.
+        """
+        ok, sure = self._screen(i, hosts)
+        cand = np.flatnonzero(ok)
+        for k in range(0, cand.size, chunk):
+            part = cand[k : k + chunk]
+            good = sure[part].copy()
+            unsure = np.flatnonzero(~good)
+            if unsure.size:
+                good[unsure[self._full(i, hosts[part[unsure]])]] = True
+            if good.any():
+                return int(hosts[part[int(np.argmax(good))]])
+        return -1
+
+    def best_fit(self, i: int, hosts: IntArray) -> int:
+        """The fitting host among ``hosts`` left fullest by the item (by peak share), or -1.
+
+        Candidates are tried fullest first, so the first that fits is the best fit.
+        """
+        if hosts.size == 0:
+            return -1
+        score = (self.peak[hosts] + self.items.peak[i]) / self.cap[hosts]
+        order = hosts[np.lexsort((hosts, -score))]
+        return self.first_fit(i, order)
 
     def fits_with_out(self, i: int, h: int, out: int) -> bool:
         """Whether host ``h`` can take item ``i`` once item ``out`` (on ``h``) has left."""
@@ -112,15 +161,6 @@ class Hosts:
     def _refresh(self, h: int) -> None:
         row = self.load[h]
         self.peak[h] = row.max() if row.size else 0.0
-        self.block_max[h] = block_reduce(row, np.maximum)
-        self.block_mean[h] = block_reduce(row, np.add) / self.sizes
-
-    def best_fit(self, i: int, hosts: IntArray) -> int:
-        """The fitting host among ``hosts`` left fullest by the item (by peak share), or -1."""
-        ok = self.fits(i, hosts)
-        if not ok.any():
-            return -1
-        cand = hosts[ok]
-        # fullest afterwards: the highest upper bound of peak share, ties to the first candidate
-        score = (self.peak[cand] + self.items.peak[i]) / self.cap[cand]
-        return int(cand[int(np.argmax(score))])
+        self.block_max[h] = block_reduce(row, np.maximum, self.edges)
+        self.block_mean[h] = block_reduce(row, np.add, self.edges) / self.sizes
+        self.top[h] = top_samples(row)

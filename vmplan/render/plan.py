@@ -7,6 +7,8 @@ cpu_peak_at, memory}]`` plus more keys (``hosts_before``, ``waves``, ``total_sec
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -65,6 +67,7 @@ def plan_dict(inv: Inventory, plan: Plan, extra: dict[str, Any] | None = None) -
         }
         for m in plan.moves
     ]
+    per_wave = Counter(m.wave for m in plan.moves)
     doc: dict[str, Any] = {
         "command": plan.command,
         "feasible": plan.feasible,
@@ -76,7 +79,7 @@ def plan_dict(inv: Inventory, plan: Plan, extra: dict[str, Any] | None = None) -
         "freed_hosts": [inv.hosts[h].name for h in np.flatnonzero(before_used & ~after_used)],
         "migrations": migrations,
         "waves": [
-            {"wave": w + 1, "moves": sum(m.wave == w + 1 for m in plan.moves), "seconds": s}
+            {"wave": w + 1, "moves": per_wave[w + 1], "seconds": s}
             for w, s in enumerate(plan.wave_seconds())
         ],
         "total_seconds": round(plan.total_seconds, 1),
@@ -158,3 +161,10 @@ def print_unplaced(console: Console, inv: Inventory, plan: Plan) -> None:
         console.print("; ".join(u.reasons), soft_wrap=True)
     for note in plan.notes:
         console.print(note, soft_wrap=True)
+
+
+def to_json(doc: dict[str, Any]) -> str:
+    """Indented for people; compact (one line, C encoder) for fleets, where indenting is slow."""
+    if len(doc.get("placement", {})) > 2000:
+        return json.dumps(doc, separators=(",", ":")) + "\n"
+    return json.dumps(doc, indent=2) + "\n"
