@@ -1,7 +1,7 @@
 """The independent plan checker: a plan that fails here is a bug, never output.
 
-Deliberately simple and separate from the solver's incremental bookkeeping: it recomputes every
-host's load from scratch with ``np.add.at`` and replays the waves one by one.
+Deliberately simple and separate from the solver's incremental bookkeeping: it sums every host's
+load from scratch, then replays the waves move by move on its own copy.
 
 Checked: every VM placed exactly once on a real host; in the target placement every host within
 its CPU limit at every sample and its memory limit, every VM on a host with at least its vCPUs,
@@ -95,10 +95,11 @@ def verify_plan(inv: Inventory, plan: Plan, parallel: int) -> list[str]:
         waves.setdefault(m.wave, []).append(i)
     if sorted(waves) != list(range(1, len(waves) + 1)):
         out.append(f"waves are not numbered 1..{len(waves)}")
+    cpu, mem = _loads(inv, placement)  # replayed move by move below
     for w in sorted(waves):
         moves = [plan.moves[i] for i in waves[w]]
         targets = np.unique(np.array([m.target for m in moves], dtype=np.int64))
-        cpu, mem = _loads(inv, placement, targets)
+        during_cpu, during_mem = cpu.copy(), mem.copy()
         busy: Counter[int] = Counter()
         moved: set[int] = set()
         for m in moves:
@@ -113,18 +114,22 @@ def verify_plan(inv: Inventory, plan: Plan, parallel: int) -> list[str]:
                 out.append(f"wave {w}: VM {inv.vms[m.vm].name} moves onto a closed host")
             if inv.vcpus[m.vm] > inv.host_cores[m.target]:
                 out.append(f"wave {w}: VM {inv.vms[m.vm].name} too wide for its destination")
-            cpu[m.target] += inv.demand[m.vm]
-            mem[m.target] += inv.memory[m.vm]
+            during_cpu[m.target] += inv.demand[m.vm]
+            during_mem[m.target] += inv.memory[m.vm]
             busy[m.source] += 1
             busy[m.target] += 1
-        out += [f"wave {w}: {why}" for why in _over(inv, cpu, mem, targets)]
+        out += [f"wave {w}: {why}" for why in _over(inv, during_cpu, during_mem, targets)]
         out += [
             f"wave {w}: host {inv.hosts[h].name} in {n} moves, over the limit of {parallel}"
             for h, n in sorted(busy.items())
             if n > parallel
         ]
-        for m in moves:
+        for m in moves:  # the wave is over: sources lose what they sent
             placement[m.vm] = m.target
+            cpu[m.source] -= inv.demand[m.vm]
+            cpu[m.target] += inv.demand[m.vm]
+            mem[m.source] -= inv.memory[m.vm]
+            mem[m.target] += inv.memory[m.vm]
         for rule in anti:
             why = broken(inv, rule, placement)
             if why is not None:
