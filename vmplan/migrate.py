@@ -75,11 +75,14 @@ def schedule(
     partners = _partners(inv)
     allowed = eligibility(inv).allowed
     moves: list[Move] = []
+    # a move that found no room stays blocked until its destination loses load: remember when
+    tried: dict[int, int] = {}  # VM -> wave of its last failed fit test
+    shrank = np.zeros(len(inv.hosts), dtype=np.int64)  # host -> last wave it lost load
     wave = 0
     stops_left = len(pending) + 8  # staging stops allowed before the order counts as blocked
     while pending:
         wave += 1
-        chosen = _wave(inv, cur, cpu, mem, pending, order, partners, parallel)
+        chosen = _wave(inv, cur, cpu, mem, pending, order, partners, parallel, tried, shrank, wave)
         staged = False
         if not chosen:
             stop = _staging(inv, cur, cpu, mem, pending, order, partners, allowed, closed)
@@ -105,6 +108,7 @@ def schedule(
             moves.append(Move(v, s, d, wave, round(float(seconds), 1), reason, temporary))
             cpu[s] -= inv.demand[v]
             cpu[d] += inv.demand[v]
+            shrank[s] = wave
             mem[s] -= inv.memory[v]
             mem[d] += inv.memory[v]
             cur[v] = d
@@ -129,6 +133,9 @@ def _wave(
     order: list[int],
     partners: dict[int, set[int]],
     parallel: int,
+    tried: dict[int, int],
+    shrank: IntArray,
+    wave: int,
 ) -> list[tuple[int, int]]:
     """The moves of one wave: greedy, largest first, each checked against start + incoming."""
     inc_cpu = cpu.copy()
@@ -141,7 +148,11 @@ def _wave(
         s, d = int(cur[v]), pending[v]
         if busy[s] >= parallel or busy[d] >= parallel:
             continue
+        if v in tried and shrank[d] < tried[v]:
+            continue  # nothing left d since this move last failed: it fails again
         if not _fits(inv, inc_cpu, inc_mem, v, d):
+            if d not in arriving:  # failed on d's own load, not on this wave's arrivals
+                tried[v] = wave
             continue
         mates = partners.get(v, set())
         if any((cur[u] == d and u not in leaving) or u in arriving.get(d, set()) for u in mates):

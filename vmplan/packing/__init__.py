@@ -3,10 +3,11 @@ limit at every sample (and memory fits, and rules hold), then the fewest migrati
 
 One entry point, :func:`pack`, runs a portfolio and keeps the best verified result:
 
-1. repair today's placement (only what must move), then free hosts one at a time from the least
-   loaded (:mod:`.consolidate`) -- this path also yields the hosts/migrations frontier;
-2. first-fit and best-fit decreasing from empty hosts (:mod:`.construct`), relabelled onto today's
-   hosts and improved the same way;
+1. first-fit and best-fit decreasing from empty hosts (:mod:`.construct`), relabelled onto
+   today's hosts, then improved by freeing hosts (fewer variants on large instances);
+2. repair today's placement (only what must move), then free hosts one at a time from the least
+   loaded (:mod:`.consolidate`) -- this path yields the hosts/migrations frontier, and goes first
+   when ``max_migrations`` sets a budget;
 3. for small instances, the exact MILP (:mod:`.exact`), which can prove optimality.
 
 Results compare by (hosts used, migrations). The lower bound is the best of :mod:`.bounds` and the
@@ -88,29 +89,36 @@ def pack(inv: Inventory, settings: PackSettings, progress: Progress | None = Non
     walk, failed = repair(inv, items, before_items)
     candidates: list[_Candidate] = []
     frontier: list[tuple[int, int]] = []
-    if not failed:
-        free_hosts(walk, settings.max_migrations, started + settings.time_limit * 0.5, say)
-        frontier += [(h, m) for h, m, _, _ in walk.frontier]
-        candidates += [
+
+    def consolidate(until: float) -> None:
+        free_hosts(walk, settings.max_migrations, until, say)
+        frontier.extend((h, m) for h, m, _, _ in walk.frontier)
+        candidates.extend(
             _Candidate("consolidate", w, r, h, m)
             for h, m, w, r in walk.frontier
             if settings.max_migrations is None or m <= settings.max_migrations
-        ]
+        )
+
+    budgeted = settings.max_migrations is not None
+    if not failed and budgeted:  # within a budget, freeing hosts one by one is the way
+        consolidate(started + settings.time_limit * 0.6)
     for order, best in _variants(len(items)):
-        if time.monotonic() >= deadline and candidates:
+        if time.monotonic() >= deadline and (candidates or not failed):
             break
         built = construct.decreasing(inv, items, order, best)
         if built is None:
             continue
         state = construct.relabel(inv, items, built, inv.current)
         alt = Walk(state, before_items, _reasons_from_scratch(inv, items, state, before_items))
-        free_hosts(alt, None, max(deadline, time.monotonic() + 0.2), None)
+        free_hosts(alt, None, deadline, None)
         name = f"{'best' if best else 'first'}-fit decreasing by {order.value}"
         for h, m, w, r in alt.frontier:
             frontier.append((h, m))
             if settings.max_migrations is None or m <= settings.max_migrations:
                 candidates.append(_Candidate(name, w, r, h, m))
         say(f"{name}: {alt.frontier[-1][0]} hosts")
+    if not failed and not budgeted:  # the frontier from today's placement, in the time left
+        consolidate(max(deadline, time.monotonic() + settings.time_limit * 0.2))
     lower = bounds.best
     best_c = min(candidates, key=lambda c: (c.hosts, c.migrations)) if candidates else None
     if exact.applicable(inv, items) and (
