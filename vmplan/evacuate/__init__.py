@@ -223,7 +223,9 @@ def _solve(
     deadline: float,
     improve_headroom: bool,
     say: Progress | None,
+    room: bool = True,
 ) -> _Outcome:
+    """Every strategy that is needed, best feasible first; ``room=False`` skips room-making."""
     inv = prep.inv
     leaving = must_move(prep, named)
     closed = np.zeros(len(inv.hosts), dtype=np.bool_)
@@ -234,8 +236,8 @@ def _solve(
     failures: list[Attempt] = []
     for mode in (Mode.SPREAD, Mode.FIT):
         attempt = place(prep, start.copy(), leaving, open_hosts, mode, room=False)
-        (feasible if attempt.feasible else failures).append(attempt)
         if attempt.feasible:
+            feasible.append(attempt)
             break
     optimal = bool(feasible)  # nothing moves but what must: the fewest migrations
     if not feasible:
@@ -251,7 +253,7 @@ def _solve(
                 feasible.append(Attempt(state, reasons, [], "exact (MILP)"))
                 optimal = result.optimal
         for mode in (Mode.SPREAD, Mode.FIT):
-            if feasible and optimal:
+            if (feasible and optimal) or not room:
                 break
             attempt = place(prep, start.copy(), leaving, open_hosts, mode, room=True)
             if attempt.feasible and not proven_infeasible:
@@ -315,7 +317,8 @@ def _hints(
     cache: dict[tuple[float | None, float | None], Prepared] | None = None,
     current: IntArray | None = None,
 ) -> list[str]:
-    """Verified limits with which the evacuation would fit (re-running the placement)."""
+    """Verified limits with which the evacuation would fit (re-running the placement; without
+    room-making, so a limit found may be a little higher than needed but is never wrong)."""
     cache = {} if cache is None else cache
     open_ = ~inv.maintenance
     if not open_.any():
@@ -326,7 +329,7 @@ def _hints(
         if key not in cache:
             cache[key] = prepare(inv.with_limits(cpu, memory), current)
         deadline = time.monotonic() + settings.time_limit
-        return bool(_solve(cache[key], named, deadline, False, None).feasible)
+        return bool(_solve(cache[key], named, deadline, False, None, room=False).feasible)
 
     lowest_cpu = min(h.cpu_limit for h, o in zip(inv.hosts, open_, strict=True) if o)
     lowest_mem = min(h.memory_limit for h, o in zip(inv.hosts, open_, strict=True) if o)

@@ -30,6 +30,10 @@ from vmplan.packing.construct import Order, item_order
 from vmplan.packing.items import Items, build
 from vmplan.packing.state import Hosts
 
+#: Room-making looks at this many hosts (closest to fitting first) and items per host.
+ROOM_HOSTS = 8
+ROOM_ITEMS = 8
+
 
 class Mode(enum.Enum):
     SPREAD = "spread"  # lowest peak share afterwards: headroom first
@@ -198,7 +202,11 @@ def place(
     mode: Mode,
     room: bool,
 ) -> Attempt:
-    """Put every leaving item back on an open host (largest first); see the module docstring."""
+    """Put every leaving item back on an open host (largest first); see the module docstring.
+
+    With ``room=True`` every item is tried, so the failures are all the items that found no
+    host; without, the attempt stops at the first failure.
+    """
     reasons = dict(leaving)
     todo = sorted(leaving, key=lambda i: int(prep.rank[i]))
     attempt = Attempt(state, reasons, [], f"{mode.value}{' + room-making' if room else ''}")
@@ -212,6 +220,8 @@ def place(
             state.add(i, h)
         elif not (room and make_room(prep, attempt, i, open_hosts)):
             attempt.failed.append(i)
+            if not room:  # without room-making an attempt only answers "does it fit"
+                break
     return attempt
 
 
@@ -229,7 +239,8 @@ def make_room(prep: Prepared, attempt: Attempt, i: int, open_hosts: IntArray) ->
     """One ejection: an item on a host ``i`` nearly fits on steps to a third host.
 
     Items that move anyway go first (no extra migration), then single VMs that stay today.
-    Hosts are tried from the one ``i`` misses by the least.
+    Hosts are tried from the one ``i`` misses by the least: the ``ROOM_HOSTS`` closest, and on
+    each the ``ROOM_ITEMS`` smallest items whose leaving makes room (a deterministic budget).
     """
     s, it = attempt.state, prep.items
     hosts = open_hosts[it.allowed[i, open_hosts]]
@@ -237,7 +248,7 @@ def make_room(prep: Prepared, attempt: Attempt, i: int, open_hosts: IntArray) ->
         return False
     short = (s.load[hosts] + it.demand[i] - s.cap[hosts, None]).max(axis=1)
     short = np.maximum(short / s.cap[hosts], (s.mem[hosts] + it.memory[i]) / s.mem_cap[hosts] - 1)
-    hosts = hosts[np.lexsort((hosts, short))]
+    hosts = hosts[np.lexsort((hosts, short))][:ROOM_HOSTS]
     sizes = np.array([len(m) for m in it.members], dtype=np.int64)
     for moving_pass in (True, False):
         for g in hosts.tolist():
@@ -250,19 +261,16 @@ def make_room(prep: Prepared, attempt: Attempt, i: int, open_hosts: IntArray) ->
             ok = (rows <= s.cap[g]).all(axis=1)
             ok &= s.mem[g] - it.memory[cand] + it.memory[i] <= s.mem_cap[g]
             cand = cand[ok]
-            cand = cand[np.lexsort((cand, it.peak[cand], sizes[cand]))]
+            cand = cand[np.lexsort((cand, it.peak[cand], sizes[cand]))][:ROOM_ITEMS]
             others = open_hosts[open_hosts != g]
             for u in cand.tolist():
-                s.remove(u)
-                if not s.fits(i, np.array([g], dtype=np.int64))[0]:
-                    s.add(u, g)
+                if not s.fits_with_out(i, g, u):
                     continue
-                s.add(i, g)
-                t = _choose(s, u, others, Mode.SPREAD)
+                t = _choose(s, u, others, Mode.SPREAD)  # i is on no host yet: same answer
                 if t < 0:
-                    s.remove(i)
-                    s.add(u, g)
                     continue
+                s.remove(u)
+                s.add(i, g)
                 s.add(u, t)
                 if u not in attempt.reasons:
                     attempt.reasons[u] = f"make room on {prep.names[g]}"
