@@ -113,3 +113,8 @@ def format_duration(seconds: float) -> str:
         return f"{s // 60}m{s % 60:02d}s"
     hours, minutes = divmod(math.ceil(s / 60), 60)
     return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
+
+
+def plural(count: int, word: str) -> str:
+    """``1 migration``, ``2 migrations``."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"

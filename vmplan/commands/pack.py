@@ -14,7 +14,7 @@ from vmplan.model import Inventory
 from vmplan.packing import PackResult, PackSettings
 from vmplan.packing import pack as run_pack
 from vmplan.render import plan as render_plan
-from vmplan.units import format_duration
+from vmplan.units import format_duration, plural
 
 MaxMigrationsOpt = Annotated[
     int | None,
@@ -38,8 +38,10 @@ def pack(
     format: common.PlanFormatOpt = None,
     output: common.OutputOpt = None,
 ) -> None:
-    """Find the fewest hosts that hold every VM with the combined CPU series under the limit at
-    every sample, and the live migrations to get there.
+    """Consolidate onto the fewest hosts, each within its limits at every sample, with safe waves.
+
+    Finds the fewest hosts on which every host's combined CPU series stays under its limit at
+    every sample (and memory fits and rules hold), then the live migrations to get there.
 
     Exit 0 with a plan, 1 when no feasible placement exists, 2 for invalid input.
     """
@@ -106,6 +108,6 @@ def summary(inv: Inventory, result: PackResult) -> str:
     optimal = ", optimal" if plan.optimal else ""
     return (
         f"Plan: {d['hosts_before']} -> {d['hosts_used']} hosts ({len(d['freed_hosts'])} freed), "
-        f"lower bound {plan.lower_bound}{optimal}, {len(plan.moves)} migrations in "
-        f"{plan.waves} waves, about {format_duration(plan.total_seconds)}"
+        f"lower bound {plan.lower_bound}{optimal}, {plural(len(plan.moves), 'migration')} in "
+        f"{plural(plan.waves, 'wave')}, about {format_duration(plan.total_seconds)}"
     )
