@@ -151,6 +151,23 @@ def test_several_hosts_maintenance_receives_nothing_and_its_vms_may_stay() -> No
     assert plan.target[inv.vm_index["m1"]] == inv.host_index["m"]
 
 
+def test_a_split_affinity_group_ends_whole_where_most_of_it_already_is() -> None:
+    inv = inventory(
+        [("a", 8, 64), ("b", 8, 64), ("c", 8, 64)],
+        [
+            ("app", "a", 1, 4, FLAT),
+            ("db", "b", 1, 4, FLAT),
+            ("cache", "b", 1, 4, FLAT),
+            ("other", "c", 1, 4, FLAT),
+        ],
+        rules=[(RuleKind.AFFINITY, ["app", "db", "cache"], [], "stack")],
+    )
+    plan = plan_of(inv, "a")
+    assert_valid(inv, plan)
+    assert moved(inv, plan) == {"app": "b"}
+    assert plan.moves[0].reason == "evacuate a"
+
+
 def test_room_is_made_by_moving_one_vm_and_says_where() -> None:
     """``e1`` (12 GiB) fits only on ``b``, once ``b1`` (10 GiB) steps over to ``c`` (11 GiB)."""
     inv = inventory(
@@ -246,7 +263,6 @@ def test_cpu_limit_hint_is_the_lowest_that_fits() -> None:
     )
     plan = plan_of(inv, "a")
     assert plan.unplaced[0].reasons[-1] == "with --cpu-limit 80% it fits"
-    assert plan.notes == ("with --cpu-limit 80% it fits",)
 
 
 def test_memory_shortfall_in_gib() -> None:

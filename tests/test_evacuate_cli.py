@@ -8,7 +8,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner  # noqa: TID251 (CLI tests drive the typer app)
+import yaml
+from typer.testing import CliRunner
 
 from vmplan.cli import app
 
@@ -156,6 +157,14 @@ def test_window_needs_timestamps(cli: CliRunner) -> None:
     assert "--window needs timestamps" in result.stderr
     code, doc = evacuate_json(cli, "esx01", "-i", "inv.yaml")  # no suggestion without --window
     assert code == 0 and "window" not in doc
+
+
+def test_yaml_is_the_same_document(cli: CliRunner) -> None:
+    put("inv.yaml", inventory_text())
+    result = cli.invoke(app, ["evacuate", "esx01", "-i", "inv.yaml", "-f", "yaml"])
+    assert result.exit_code == 0
+    _, doc = evacuate_json(cli, "esx01", "-i", "inv.yaml")
+    assert yaml.safe_load(result.stdout) == doc
 
 
 def test_output_file_holds_what_stdout_would(cli: CliRunner) -> None:

@@ -160,13 +160,7 @@ def evacuate(
     hints = tuple(_hints(inv, named, settings))
     missing = [Unplaced(u.vm, u.reasons + hints) for u in missing]
     return Plan(
-        "evacuate",
-        False,
-        inv.current,
-        inv.current,
-        evacuated=evacuated,
-        unplaced=tuple(missing),
-        notes=hints,
+        "evacuate", False, inv.current, inv.current, evacuated=evacuated, unplaced=tuple(missing)
     )
 
 
