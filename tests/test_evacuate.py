@@ -252,6 +252,7 @@ def test_cpu_shortfall_names_cores_time_and_a_verified_limit() -> None:
         )
     ]
     assert plan.moves == () and np.array_equal(plan.target, plan.before)
+    assert plan.notes == ("no evacuation exists at these limits (proven by the exact model)",)
     assert plan_of(inv.with_limits(cpu=1.0), "a").feasible  # the hint was verified
 
 

@@ -96,6 +96,7 @@ class _Outcome:
     failure: Attempt | None  # the failed attempt with the fewest VMs left over
     optimal: bool  # fewest migrations proven
     leaving: dict[int, str]
+    proven_infeasible: bool = False  # the exact model showed that no evacuation exists
 
 
 def evacuate(
@@ -159,8 +160,15 @@ def evacuate(
     missing = unplaced(prep, outcome.failure, named, closed)
     hints = tuple(_hints(inv, named, settings))
     missing = [Unplaced(u.vm, u.reasons + hints) for u in missing]
+    proof = ("no evacuation exists at these limits (proven by the exact model)",)
     return Plan(
-        "evacuate", False, inv.current, inv.current, evacuated=evacuated, unplaced=tuple(missing)
+        "evacuate",
+        False,
+        inv.current,
+        inv.current,
+        evacuated=evacuated,
+        unplaced=tuple(missing),
+        notes=proof if outcome.proven_infeasible else (),
     )
 
 
@@ -234,8 +242,8 @@ def _solve(
             feasible.append(attempt)
             break
     optimal = bool(feasible)  # nothing moves but what must: the fewest migrations
+    proven_infeasible = False
     if not feasible:
-        proven_infeasible = False
         if exact.applicable(prep) and time.monotonic() < deadline:
             if say:
                 say("exact model (HiGHS)")
@@ -250,10 +258,7 @@ def _solve(
             if (feasible and optimal) or not room:
                 break
             attempt = place(prep, start.copy(), leaving, open_hosts, mode, room=True)
-            if attempt.feasible and not proven_infeasible:
-                feasible.append(attempt)
-            else:
-                failures.append(attempt)
+            (feasible if attempt.feasible else failures).append(attempt)
     if improve_headroom:
         for attempt in feasible:
             rounds = IMPROVE_ROUNDS_PER_ITEM * len(attempt.reasons) + 8
@@ -262,7 +267,7 @@ def _solve(
             send_home(prep, attempt, leaving)
     feasible.sort(key=lambda a: (vm_moves(prep, a.state.where), _top_share(prep, a)))
     failure = min(failures, key=lambda a: _vms_of(prep, a.failed), default=None)
-    return _Outcome(feasible, failure, optimal, leaving)
+    return _Outcome(feasible, failure, optimal, leaving, proven_infeasible and not feasible)
 
 
 def _reasons_of(prep: Prepared, where: IntArray, leaving: dict[int, str]) -> dict[int, str]:
