@@ -117,7 +117,9 @@ def _extra(inv: Inventory, plan: Plan, summary: Summary, window: Window | None) 
         }
     extra: dict[str, Any] = {
         "evacuated_vms": summary.evacuated_vms,
-        "room_making": summary.other_moves,
+        "room_making": summary.room_making,
+        "repairs": summary.repairs,
+        "temporary": summary.temporary,
         "destinations": [inv.hosts[h].name for h in summary.destinations],
         "busiest_destination": busiest,
     }
@@ -142,9 +144,9 @@ def _render(inv: Inventory, plan: Plan, fmt: common.PlanFormat) -> str:
         return common.rendered(console)
     if plan.moves:
         console.print(render_plan.waves_table(inv, plan))
-        shown = set(summary.destinations) | set(plan.evacuated)
+        shown = {m.source for m in plan.moves} | {m.target for m in plan.moves}
         console.print(render_plan.hosts_table(inv, plan, only=shown))
-    console.print(Text(summary_line(inv, plan, summary, window), style="bold"))
+    console.print(Text(summary_line(inv, plan, summary, window), style="bold"), soft_wrap=True)
     return common.rendered(console)
 
 
@@ -154,7 +156,12 @@ def summary_line(inv: Inventory, plan: Plan, summary: Summary, window: Window | 
     names = ", ".join(inv.hosts[h].name for h in plan.evacuated)
     if not plan.moves:
         return f"Evacuate {names}: nothing to move, already empty"
-    room = f" ({summary.other_moves} to make room)" if summary.other_moves else ""
+    others = [
+        f"{summary.room_making} to make room" if summary.room_making else "",
+        _count(summary.repairs, "repair") if summary.repairs else "",
+        _count(summary.temporary, "temporary stop") if summary.temporary else "",
+    ]
+    room = f" ({', '.join(o for o in others if o)})" if summary.other_moves else ""
     line = (
         f"Evacuate {names}: {_count(len(plan.moves), 'migration')}{room} in "
         f"{_count(plan.waves, 'wave')}, about {format_duration(plan.total_seconds)}"

@@ -271,10 +271,16 @@ def _solve(
 
 
 def _reasons_of(prep: Prepared, where: IntArray, leaving: dict[int, str]) -> dict[int, str]:
+    """Why each item of an exact solution moves: as the heuristics would say, else it relieves a
+    host over its limits today (the model may pick another VM than the repair did), else it makes
+    room."""
+    s = prep.base
+    over = set(np.flatnonzero((s.load > s.cap[:, None]).any(axis=1) | (s.mem > s.mem_cap)).tolist())
     out = dict(leaving)
     for i in np.flatnonzero((where != prep.today) & (where >= 0)).tolist():
+        h = int(prep.today[i])
         if i not in out:
-            out[i] = f"make room on {prep.names[int(prep.today[i])]}"
+            out[i] = f"{'relieve overloaded' if h in over else 'make room on'} {prep.names[h]}"
     return out
 
 
@@ -340,19 +346,33 @@ class Summary:
     """What an operator reads first about an evacuation plan."""
 
     evacuated_vms: int  # VMs that leave the named hosts
-    other_moves: int  # migrations of VMs elsewhere: making room, repairs, temporary stops
-    temporary: int
+    room_making: int  # VMs elsewhere that move to make room
+    repairs: int  # VMs elsewhere that move because today's placement breaks a limit or rule
+    temporary: int  # temporary stops on the way (extra migrations)
     destinations: tuple[int, ...]
     busiest: int | None  # the destination with the highest CPU peak share afterwards
     busiest_share: float
     busiest_sample: int
 
+    @property
+    def other_moves(self) -> int:
+        """Migrations beyond one per VM on the named hosts."""
+        return self.room_making + self.repairs + self.temporary
+
 
 def summarize(inv: Inventory, plan: Plan) -> Summary:
     named = set(plan.evacuated)
-    evacuated = {m.vm for m in plan.moves if int(plan.before[m.vm]) in named}
+    counts = {"evacuated": 0, "room": 0, "repair": 0, "temporary": 0}
+    for m in plan.moves:
+        if m.temporary:
+            counts["temporary"] += 1
+        elif int(plan.before[m.vm]) in named:
+            counts["evacuated"] += 1
+        elif m.reason.startswith("make room"):
+            counts["room"] += 1
+        else:
+            counts["repair"] += 1
     dest = tuple(sorted({int(plan.target[m.vm]) for m in plan.moves} - named))
-    temporary = sum(m.temporary for m in plan.moves)
     busiest, share, sample = None, 0.0, 0
     if dest and inv.n_samples:
         loads = host_loads(inv, plan.target)[list(dest)]
@@ -360,9 +380,10 @@ def summarize(inv: Inventory, plan: Plan) -> Summary:
         k = int(np.argmax(shares))
         busiest, share, sample = dest[k], float(shares[k]), int(np.argmax(loads[k]))
     return Summary(
-        evacuated_vms=len(evacuated),
-        other_moves=len(plan.moves) - len(evacuated),
-        temporary=int(temporary),
+        evacuated_vms=counts["evacuated"],
+        room_making=counts["room"],
+        repairs=counts["repair"],
+        temporary=counts["temporary"],
         destinations=dest,
         busiest=busiest,
         busiest_share=share,
