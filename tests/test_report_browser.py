@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner  # noqa: TID251 (the report is made by the CLI, as users do)
+from typer.testing import CliRunner
 
 from vmplan.cli import app
 

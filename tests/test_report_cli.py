@@ -10,8 +10,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from rich.console import Console  # noqa: TID251 (renders the terminal table)
-from typer.testing import CliRunner, Result  # noqa: TID251 (CLI tests drive the typer app)
+from rich.console import Console
+from typer.testing import CliRunner, Result
 
 from vmplan.cli import app
 from vmplan.inventory import load
