@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from vmplan.cli import app
-from vmplan.inventory import load
+from vmplan.inventory import load, yamlnodes
 from vmplan.inventory.schema import MAX_PROBLEMS
 from vmplan.problems import InputError
 
@@ -233,4 +233,22 @@ def test_utf16_is_named(tmp_path: Path) -> None:
         load([path])
     assert [(p.line, p.column, p.message) for p in info.value.problems] == [
         (1, 1, "expected UTF-8 text, found UTF-16; save the file as UTF-8")
+    ]
+
+
+def test_a_document_of_too_many_nodes_is_refused_before_it_fills_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # within the size limit, 250 MB of "0," would be 125 million nodes (about 30 GB composed)
+    monkeypatch.setattr(yamlnodes, "MAX_EVENTS", 1000)
+    path = tmp_path / "zeros.yaml"
+    path.write_text("version: 1\nhosts: [" + "0, " * 2000 + "0]\n")
+    with pytest.raises(InputError) as info:
+        load([path])
+    assert [(p.line, p.message) for p in info.value.problems] == [
+        (
+            2,
+            "more than 1,000 YAML nodes; write long CPU series as strings "
+            '(cpu: "12 15 40 ...") or in a cpu_series CSV',
+        )
     ]

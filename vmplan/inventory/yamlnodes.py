@@ -4,7 +4,9 @@ PyYAML's own composer recurses (a deeply nested document crashes the interpreter
 aliases for the consumer to expand (a "billion laughs" document explodes there). This composer
 builds plain node objects from the event stream with an explicit stack, refuses nesting deeper
 than :data:`MAX_DEPTH`, and counts the size of every node *with aliases expanded*, refusing a
-document that expands to more than :data:`EXPANSION_FACTOR` times its own size.
+document that expands to more than :data:`EXPANSION_FACTOR` times its own size. A node costs about
+240 bytes and 10 microseconds, so a document of more than :data:`MAX_EVENTS` parser events is
+refused too: within the size limit, 250 MB of ``[0,0,0,...`` would otherwise take 30 GB.
 
 No object is ever constructed from a tag: scalars stay strings and are typed by the schema layer
 (:func:`plain_value`) with the YAML 1.1 core rules that the safe loader uses.
@@ -32,6 +34,9 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 MAX_DEPTH = 32
 EXPANSION_FACTOR = 4
 EXPANSION_FLOOR = 100_000
+#: About 500 MB and half a minute of composing: 10,000 VMs with inline-string series take 120,000
+#: events, while a YAML list costs one event per sample (10,000 x 2,016 would be 20 million).
+MAX_EVENTS = 2_000_000
 
 
 @dataclass(slots=True, eq=False)
@@ -129,6 +134,14 @@ def compose(text: str) -> Node | None:
     try:
         for event in yaml.parse(text, Loader=_Loader):
             events += 1
+            if events > MAX_EVENTS:
+                line, col = _mark(event)
+                raise YamlError(
+                    line,
+                    col,
+                    f"more than {MAX_EVENTS:,} YAML nodes; write long CPU series as strings "
+                    '(cpu: "12 15 40 ...") or in a cpu_series CSV',
+                )
             if isinstance(event, yaml.ScalarEvent):
                 line, col = _mark(event)
                 tag = None if event.tag in (None, "!") else event.tag
