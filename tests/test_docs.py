@@ -25,17 +25,24 @@ def ci_section(marker: str) -> list[str]:
     return [line for line in lines[start + 1 : end] if line.strip() and not line.startswith("#")]
 
 
-def fenced_lines(markdown: str) -> list[str]:
-    """Every line inside a fenced code block (``` or ~~~), stripped of a leading '$ ' prompt."""
-    out: list[str] = []
+def fenced_blocks(markdown: str) -> list[list[str]]:
+    """The lines of every fenced code block (``` or ~~~), in order."""
+    blocks: list[list[str]] = []
     fence: str | None = None
     for line in markdown.splitlines():
         marker = re.match(r"^\s*(```|~~~)", line)
-        if marker:
-            fence = None if fence == marker.group(1) else fence or marker.group(1)
+        if marker and fence in (None, marker.group(1)):
+            fence = None if fence else marker.group(1)
+            if fence:
+                blocks.append([])
         elif fence:
-            out.append(line.strip().removeprefix("$ "))
-    return out
+            blocks[-1].append(line)
+    return blocks
+
+
+def fenced_lines(markdown: str) -> list[str]:
+    """Every line inside a fenced code block, stripped of a leading '$ ' prompt."""
+    return [line.strip().removeprefix("$ ") for b in fenced_blocks(markdown) for line in b]
 
 
 def test_the_readmes_test_command_is_what_ci_runs() -> None:
@@ -82,3 +89,29 @@ def test_every_sample_passes_check(runner: CliRunner, sample: str) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("ok: "), result.stdout
     assert "warning" not in result.stdout
+
+
+def check_examples(markdown: str) -> list[tuple[list[str], str]]:
+    """``$ vmplan check ...`` lines of code blocks with the output printed under them."""
+    examples: list[tuple[list[str], str]] = []
+    for block in fenced_blocks(markdown):
+        for i, line in enumerate(block):
+            if line.startswith("$ vmplan check "):
+                output = []
+                for after in block[i + 1 :]:
+                    if not after or after.startswith("$ "):
+                        break
+                    output.append(after)
+                examples.append((line.split()[3:], "\n".join(output) + "\n"))
+    return examples
+
+
+def test_the_readmes_check_examples_print_what_they_show(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    examples = check_examples((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert examples, "the README shows no '$ vmplan check' example"
+    monkeypatch.chdir(ROOT)
+    for args, shown in examples:
+        result = runner.invoke(app, ["check", *args])
+        assert result.stdout == shown, f"README example 'vmplan check {' '.join(args)}' drifted"
