@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from vmplan.model import EPS, BoolArray, IntArray, Inventory, assignment_matrix
-from vmplan.packing.items import Items, block_edges, block_reduce, block_sizes, top_samples
+from vmplan.packing.items import TOP, Items, block_edges, block_reduce, block_sizes, top_samples
 
 
 class Hosts:
@@ -72,10 +72,12 @@ class Hosts:
         if rest.size:
             # the busiest samples of each host and of the item rule out most hosts cheaply
             rows, c = hosts[rest], cap[rest, None]
-            t_host, t_item = self.top[rows], it.top[i]
-            at_host_peaks = self.load[rows[:, None], t_host] + it.demand[i][t_host]
-            at_item_peaks = self.load[np.ix_(rows, t_item)] + it.demand[i, t_item]
-            out = (at_host_peaks > c).any(axis=1) | (at_item_peaks > c).any(axis=1)
+            at = np.concatenate(
+                (self.top[rows], np.broadcast_to(it.top[i], (rows.size, TOP))), axis=1
+            )
+            flat = at + (rows * self.load.shape[1])[:, None]
+            busiest = self.load.ravel().take(flat) + it.demand[i].take(at)
+            out = (busiest > c).any(axis=1)
             ok[rest[out]] = False
             rest, rows, c = rest[~out], rows[~out], c[~out]
         if rest.size:
