@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from vmplan.model import EPS, BoolArray, IntArray, Inventory, assignment_matrix
-from vmplan.packing.items import TOP, Items, block_edges, block_reduce, block_sizes, top_samples
+from vmplan.packing.items import Items, block_edges, block_reduce, block_sizes, top_samples
 
 
 class Hosts:
@@ -73,7 +73,7 @@ class Hosts:
             # the busiest samples of each host and of the item rule out most hosts cheaply
             rows, c = hosts[rest], cap[rest, None]
             at = np.concatenate(
-                (self.top[rows], np.broadcast_to(it.top[i], (rows.size, TOP))), axis=1
+                (self.top[rows], np.broadcast_to(it.top[i], (rows.size, it.top.shape[1]))), axis=1
             )
             flat = at + (rows * self.load.shape[1])[:, None]
             busiest = self.load.ravel().take(flat) + it.demand[i].take(at)
