@@ -56,6 +56,7 @@ class Row:
     moves: int = 0  # migrations of the feasible evacuations
     evacuated_vms: int = 0  # VMs on the hosts those evacuations emptied
     room_making: int = 0
+    repairs: int = 0
     temporary: int = 0
     busiest: float = 0.0  # mean of the busiest destination's CPU peak share
     times: tuple[float, ...] = ()
@@ -190,7 +191,8 @@ def measure(name: str, inv: Inventory, hosts: list[int], check: bool) -> Row:
         s = summarize(inv, plan)
         row.moves += len(plan.moves)
         row.evacuated_vms += s.evacuated_vms
-        row.room_making += s.other_moves
+        row.room_making += s.room_making
+        row.repairs += s.repairs
         row.temporary += s.temporary
         if s.busiest is not None:
             busiest.append(s.busiest_share)
@@ -251,7 +253,13 @@ def table(rows: list[Row]) -> str:
     lines = []
     for r in rows:
         per_vm = f"{r.moves / r.evacuated_vms:.3f}" if r.evacuated_vms else "-"
-        room = f"{r.room_making}" + (f" ({r.temporary} temporary)" if r.temporary else "")
+        extra = [
+            f"{r.repairs} repairs" if r.repairs else "",
+            f"{r.temporary} temporary" if r.temporary else "",
+        ]
+        room = f"{r.room_making}" + (
+            f" (+{', '.join(e for e in extra if e)})" if any(extra) else ""
+        )
         t = np.array(r.times) if r.times else np.zeros(1)
         check = f"{r.check_s:.1f} s" if r.check_s is not None else "-"
         lines.append(
