@@ -25,7 +25,12 @@ ENV = "VMPLAN_INVENTORY"
 DEFAULT_FILES = ("inventory.yaml", "vmplan.yaml")
 
 HostsArg = Annotated[
-    list[str], typer.Argument(help="Hosts to empty (a chassis, a rack: name several).")
+    list[str],
+    typer.Argument(
+        metavar="HOST",
+        help="Hosts to empty (a chassis, a rack: name several).",
+        show_default=False,
+    ),
 ]
 InventoryOpt = Annotated[
     list[Path] | None,
