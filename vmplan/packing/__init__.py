@@ -128,7 +128,8 @@ def pack(inv: Inventory, settings: PackSettings, progress: Progress | None = Non
         upper = best_c.hosts if best_c else int((~inv.maintenance).sum())
         # small models get a moment even when the heuristics used the budget up
         floor = time.monotonic() + min(2.0, settings.time_limit)
-        result = exact.solve(inv, items, before_items, upper, max(deadline, floor))
+        proven = best_c is not None and best_c.hosts <= lower
+        result = exact.solve(inv, items, before_items, upper, max(deadline, floor), proven)
         lower = max(lower, result.lower_bound)
         if result.where is not None:
             state = Hosts(inv, items, result.where)

@@ -53,21 +53,32 @@ def applicable(inv: Inventory, items: Items) -> bool:
 
 
 def solve(
-    inv: Inventory, items: Items, before: IntArray, upper: int, deadline: float
+    inv: Inventory,
+    items: Items,
+    before: IntArray,
+    upper: int,
+    deadline: float,
+    proven: bool = False,
 ) -> ExactResult:
-    """Phase 1 then phase 2 within ``deadline``; ``upper`` is the best host count known."""
+    """Phase 1 then phase 2 within ``deadline``; ``upper`` is the best host count known.
+
+    With ``proven`` (``upper`` already meets a lower bound) phase 1 is skipped.
+    """
     model = _Model(inv, items, before)
-    first = model.run(phase=1, max_hosts=upper, deadline=deadline)
-    if first is None:
-        return ExactResult(None, 0, False, False)
-    where, bound, proved = first
-    hosts = int(np.unique(where).size) if where is not None else upper
-    if where is None or not proved:
-        return ExactResult(where, bound, False, False)
+    hosts = upper
+    where: IntArray | None = None
+    if not proven:
+        first = model.run(phase=1, max_hosts=upper, deadline=deadline)
+        if first is None:
+            return ExactResult(None, 0, False, False)
+        where, bound, proved = first
+        if where is None or not proved:
+            return ExactResult(where, bound, False, False)
+        hosts = int(np.unique(where).size)
     second = model.run(phase=2, max_hosts=hosts, deadline=deadline)
     if second is not None and second[0] is not None:
         return ExactResult(second[0], hosts, True, second[2])
-    return ExactResult(where, hosts, True, False)
+    return ExactResult(where, hosts if where is not None else 0, where is not None, False)
 
 
 class _Model:
