@@ -332,7 +332,7 @@ def _demand(
                     )
                 )
             else:
-                rows.append(table.values[:, col])
+                rows.append(table.values[col])
                 wheres.append(v.where)
                 continue
         rows.append(None)

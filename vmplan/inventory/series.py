@@ -130,7 +130,7 @@ def _string_slow(file: str, path: str, node: yn.Scalar) -> tuple[FloatArray, lis
 @dataclass(frozen=True, slots=True, eq=False)
 class CsvSeries:
     columns: dict[str, int]  # VM name -> column in ``values``
-    values: FloatArray  # (samples, columns), NaN = missing
+    values: FloatArray  # (columns, samples), every column's series contiguous; NaN = missing
     first_timestamp: str | None
 
 
@@ -192,9 +192,10 @@ def read_csv(path: Path, shown: str, max_bytes: int) -> tuple[CsvSeries | None, 
         col += len(raw) + 1
     n = len(header) - 1
     filled = body
-    for _ in range(2):
+    for _ in range(2 if b",," in body else 0):
         filled = filled.replace(b",,", b"," + _SENTINEL_BYTES + b",")
-    filled = filled.replace(b",\n", b"," + _SENTINEL_BYTES + b"\n")
+    if b",\n" in filled:
+        filled = filled.replace(b",\n", b"," + _SENTINEL_BYTES + b"\n")
     if filled.endswith(b","):
         filled += _SENTINEL_BYTES
     try:
@@ -227,7 +228,8 @@ def read_csv(path: Path, shown: str, max_bytes: int) -> tuple[CsvSeries | None, 
             return None, problems
         values = slow
     first_ts = body.partition(b",")[0].decode("utf-8", "replace").strip() or None
-    return CsvSeries(columns, values, first_ts), problems
+    # one blocked transpose here makes every VM's series a contiguous row to copy later
+    return CsvSeries(columns, np.ascontiguousarray(values.T), first_ts), problems
 
 
 def _csv_slow(
