@@ -3,11 +3,11 @@ limit at every sample (and memory fits, and rules hold), then the fewest migrati
 
 One entry point, :func:`pack`, runs a portfolio and keeps the best verified result:
 
-1. first-fit and best-fit decreasing from empty hosts (:mod:`.construct`), relabelled onto
-   today's hosts, then improved by freeing hosts (fewer variants on large instances);
-2. repair today's placement (only what must move), then free hosts one at a time from the least
-   loaded (:mod:`.consolidate`) -- this path yields the hosts/migrations frontier, and goes first
-   when ``max_migrations`` sets a budget;
+1. repair today's placement (only what must move), then free hosts one at a time from the least
+   loaded (:mod:`.consolidate`) -- this path yields the hosts/migrations frontier (on large
+   fleets it runs last, in the time left);
+2. first-fit and best-fit decreasing from empty hosts (:mod:`.construct`), relabelled onto
+   today's hosts, then improved by freeing hosts (one variant on large fleets);
 3. for small instances, the exact MILP (:mod:`.exact`), which can prove optimality.
 
 Results compare by (hosts used, migrations). The lower bound is the best of :mod:`.bounds` and the
@@ -36,6 +36,9 @@ from vmplan.problems import VmplanError
 from vmplan.verify import verify_plan
 
 Progress = Callable[[str], None]
+
+#: From this many VM groups on, fewer and cheaper strategies run first.
+LARGE = 3000
 
 
 class PlanVerificationError(VmplanError):
@@ -99,9 +102,12 @@ def pack(inv: Inventory, settings: PackSettings, progress: Progress | None = Non
             if settings.max_migrations is None or m <= settings.max_migrations
         )
 
-    budgeted = settings.max_migrations is not None
-    if not failed and budgeted:  # within a budget, freeing hosts one by one is the way
-        consolidate(started + settings.time_limit * 0.6)
+    # Freeing hosts one by one from today's placement is the strongest improver and the one that
+    # respects a migration budget; on large fleets its steps are slow, so first-fit/best-fit
+    # decreasing from scratch go first there and the walk gets the time that is left.
+    walk_first = settings.max_migrations is not None or len(items) <= LARGE
+    if not failed and walk_first:
+        consolidate(started + settings.time_limit * 0.5)
     for order, best in _variants(len(items)):
         if time.monotonic() >= deadline and (candidates or not failed):
             break
@@ -117,7 +123,7 @@ def pack(inv: Inventory, settings: PackSettings, progress: Progress | None = Non
             if settings.max_migrations is None or m <= settings.max_migrations:
                 candidates.append(_Candidate(name, w, r, h, m))
         say(f"{name}: {alt.frontier[-1][0]} hosts")
-    if not failed and not budgeted:  # the frontier from today's placement, in the time left
+    if not failed and not walk_first:  # the frontier from today's placement, in the time left
         consolidate(max(deadline, time.monotonic() + settings.time_limit * 0.2))
     lower = bounds.best
     best_c = min(candidates, key=lambda c: (c.hosts, c.migrations)) if candidates else None
@@ -161,7 +167,7 @@ def _variants(n_items: int) -> list[tuple[construct.Order, bool]]:
         (construct.Order.PEAK, False),
         (construct.Order.NORM, False),
     ]
-    return every if n_items <= 3000 else every[:1]
+    return every if n_items <= LARGE else every[:1]
 
 
 def _reasons_from_scratch(
