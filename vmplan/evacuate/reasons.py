@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from vmplan.eligibility import eligibility
 from vmplan.evacuate.solve import Attempt, Prepared
 from vmplan.model import RuleKind, Unplaced
 from vmplan.packing.explain import why_unplaced
@@ -27,12 +28,13 @@ def unplaced(
 ) -> list[Unplaced]:
     """One entry per VM of every item the attempt could not place, in inventory order."""
     out = []
+    elig = eligibility(prep.inv)
     for i in attempt.failed:
         for v in prep.items.members[i].tolist():
             reasons = _only_closed(prep, i, named) or why_unplaced(
                 prep.inv,
                 prep.items,
-                prep.elig,
+                elig,
                 i,
                 v,
                 attempt.state,

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vmplan.eligibility import Eligibility, eligibility
 from vmplan.model import FloatArray, IntArray, Inventory
 from vmplan.packing.construct import Order, item_order
 from vmplan.packing.items import Items, build
@@ -49,7 +48,6 @@ class Prepared:
     current: IntArray  # VM -> host today
     today: IntArray  # item -> host today, -1 when its VMs are split over hosts
     base: Hosts  # today's loads; split items are left out
-    elig: Eligibility
     rank: IntArray  # item -> position when placing largest first
     linked: tuple[int, ...]  # items with anti-affinity partners
 
@@ -80,7 +78,7 @@ def prepare(inv: Inventory, current: IntArray | None = None) -> Prepared:
     rank = np.empty(len(items), dtype=np.int64)
     rank[item_order(inv, items, Order.PEAK)] = np.arange(len(items))
     linked = tuple(k for k, c in enumerate(items.conflicts) if c)
-    return Prepared(inv, items, vm_hosts, today, base, eligibility(inv), rank, linked)
+    return Prepared(inv, items, vm_hosts, today, base, rank, linked)
 
 
 def item_hosts(items: Items, vm_hosts: IntArray) -> IntArray:
