@@ -373,8 +373,8 @@ def brute_force(inv: Inventory, evac: int) -> bool:
     mem = host_memory_use(inv, np.where(stay, target, -1))
 
     def search(k: int) -> bool:
-        if k == len(leaving):
-            return not verify_placement(inv, target, {evac})
+        if k == len(leaving):  # VMs on another host in maintenance may stay there
+            return not verify_placement(inv, target, {evac}, inv.current)
         v = leaving[k]
         for h in open_hosts:
             if (cpu[h] + inv.demand[v] > inv.cpu_cap[h] + 1e-6).any():
@@ -420,15 +420,27 @@ def clusters(draw: st.DrawFn) -> tuple[Inventory, int]:
         used[h] += size
         vms.append((f"v{k}", f"h{h}", 1, size, series))
     names = [v[0] for v in vms]
+    host_of = {n: h for (n, h, *_) in vms}
     rules = []
     if len(names) >= 2 and draw(st.booleans()):
         pair = draw(st.lists(st.sampled_from(names), min_size=2, max_size=2, unique=True))
-        where = [h for (n, h, *_) in vms if n in pair]
-        if where[0] != where[1]:
+        if host_of[pair[0]] != host_of[pair[1]]:
             rules.append((RuleKind.ANTI_AFFINITY, pair, [], "spread"))
-    inv = inventory([(f"h{h}", cores[h], mem[h]) for h in range(n_hosts)], vms, rules)
-    evac = draw(st.sampled_from(sorted(set(inv.current.tolist())) or [0]))
-    return inv, evac
+    if len(names) >= 2 and draw(st.booleans()):  # a pair that must stay together
+        pair = draw(st.lists(st.sampled_from(names), min_size=2, max_size=2, unique=True))
+        if host_of[pair[0]] == host_of[pair[1]]:
+            rules.append((RuleKind.AFFINITY, pair, [], "together"))
+    if names and draw(st.booleans()):  # a VM pinned to its host and one other
+        vm = draw(st.sampled_from(names))
+        other = f"h{draw(st.integers(0, n_hosts - 1))}"
+        rules.append((RuleKind.PIN, [vm], sorted({host_of[vm], other}), "pinned"))
+    occupied = sorted({h for (_, h, *_) in vms}) or ["h0"]
+    evac = draw(st.sampled_from(occupied))
+    others = [f"h{h}" for h in range(n_hosts) if f"h{h}" != evac]
+    maintenance = [draw(st.sampled_from(others))] if draw(st.booleans()) else []
+    hosts = [(f"h{h}", cores[h], mem[h]) for h in range(n_hosts)]
+    inv = inventory(hosts, vms, rules, maintenance=maintenance)
+    return inv, inv.host_index[evac]
 
 
 @hsettings(max_examples=80)
