@@ -151,6 +151,19 @@ def test_several_hosts_maintenance_receives_nothing_and_its_vms_may_stay() -> No
     assert plan.target[inv.vm_index["m1"]] == inv.host_index["m"]
 
 
+def test_a_vm_parked_in_maintenance_against_its_pin_is_moved_too() -> None:
+    inv = inventory(
+        [("a", 8, 64), ("m", 8, 64), ("c", 8, 64)],
+        [("x", "a", 1, 4, FLAT), ("p", "m", 1, 4, FLAT), ("q", "m", 1, 4, FLAT)],
+        rules=[(RuleKind.PIN, ["p"], ["c"], "licence")],
+        maintenance=["m"],
+    )
+    plan = plan_of(inv, "a")
+    assert_valid(inv, plan)
+    assert moved(inv, plan) == {"x": "c", "p": "c"}  # q may stay in maintenance
+    assert {inv.vms[m.vm].name: m.reason for m in plan.moves}["p"] == "may not run on m"
+
+
 def test_a_split_affinity_group_ends_whole_where_most_of_it_already_is() -> None:
     inv = inventory(
         [("a", 8, 64), ("b", 8, 64), ("c", 8, 64)],

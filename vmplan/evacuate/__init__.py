@@ -40,8 +40,8 @@ from vmplan.evacuate.solve import (
     Mode,
     Prepared,
     destinations,
-    hosts_state,
     improve,
+    must_leave,
     must_move,
     peak_share,
     place,
@@ -53,6 +53,7 @@ from vmplan.evacuate.solve import (
 from vmplan.evacuate.window import Window, quietest
 from vmplan.model import IntArray, Inventory, Plan, Unplaced, host_loads
 from vmplan.packing import PlanVerificationError
+from vmplan.packing.state import Hosts
 from vmplan.verify import verify_placement, verify_plan
 
 __all__ = [
@@ -229,7 +230,8 @@ def _solve(
 ) -> _Outcome:
     """Every strategy that is needed, best feasible first; ``room=False`` skips room-making."""
     inv = prep.inv
-    leaving = must_move(prep, named)
+    forced = must_leave(prep, named)
+    leaving = must_move(prep, forced, named)
     closed = np.zeros(len(inv.hosts), dtype=np.bool_)
     closed[sorted(_closed(inv, named))] = True
     open_hosts = np.flatnonzero(~closed)
@@ -247,10 +249,10 @@ def _solve(
         if exact.applicable(prep) and time.monotonic() < deadline:
             if say:
                 say("exact model (HiGHS)")
-            result = exact.solve(prep, named, deadline)
+            result = exact.solve(prep, named, frozenset(forced), deadline)
             proven_infeasible = result.infeasible
             if result.where is not None:
-                state = hosts_state(inv, prep.items, result.where)
+                state = Hosts(inv, prep.items, result.where)
                 reasons = _reasons_of(prep, result.where, leaving)
                 feasible.append(Attempt(state, reasons, [], "exact (MILP)"))
                 optimal = result.optimal

@@ -1,7 +1,7 @@
 """The exact evacuation model for small instances, solved with ``scipy.optimize.milp`` (HiGHS).
 
 Variables ``x[i,h] = 1`` when item ``i`` ends on host ``h``, for every open host it is allowed on,
-plus its host of today when it may stay there (not named, not split, allowed there -- a host in
+plus its host of today unless it must leave it (named, split, not allowed there -- a host in
 maintenance that is not named keeps what it has). With ``w[i,h]`` the number of the item's VMs
 that are not on ``h`` today::
 
@@ -50,8 +50,11 @@ def applicable(prep: Prepared) -> bool:
     return len(prep.items) <= MAX_ITEMS and int(prep.items.allowed.sum()) <= MAX_VARIABLES
 
 
-def solve(prep: Prepared, named: frozenset[int], deadline: float) -> ExactResult:
-    model = _Model(prep, named)
+def solve(
+    prep: Prepared, named: frozenset[int], forced: frozenset[int], deadline: float
+) -> ExactResult:
+    """The fewest migrations; ``forced`` items may not stay on today's host."""
+    model = _Model(prep, named, forced)
     margin = 0.0
     while True:
         left = deadline - time.monotonic()
@@ -76,14 +79,14 @@ def solve(prep: Prepared, named: frozenset[int], deadline: float) -> ExactResult
 
 
 class _Model:
-    def __init__(self, prep: Prepared, named: frozenset[int]) -> None:
+    def __init__(self, prep: Prepared, named: frozenset[int], forced: frozenset[int]) -> None:
         inv, items = prep.inv, prep.items
         self.prep = prep
         closed = inv.maintenance.copy()
         closed[sorted(named)] = True
         allowed = items.allowed & ~closed[None, :]
         for i, h in enumerate(prep.today.tolist()):
-            if h >= 0 and h not in named and (items.allowed[i, h] or inv.maintenance[h]):
+            if h >= 0 and i not in forced:
                 allowed[i, h] = True  # it may stay
         self.pairs = np.argwhere(allowed)  # (k, 2): item, host
         ii = self.pairs[:, 0]

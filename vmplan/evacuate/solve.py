@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vmplan.eligibility import eligibility
 from vmplan.model import FloatArray, IntArray, Inventory
 from vmplan.packing.construct import Order, item_order
 from vmplan.packing.items import Items, build
@@ -74,7 +75,7 @@ def prepare(inv: Inventory, current: IntArray | None = None) -> Prepared:
     items = build(inv)
     vm_hosts = inv.current if current is None else current
     today = item_hosts(items, vm_hosts)
-    base = hosts_state(inv, items, today)
+    base = Hosts(inv, items, today)
     rank = np.empty(len(items), dtype=np.int64)
     rank[item_order(inv, items, Order.PEAK)] = np.arange(len(items))
     linked = tuple(k for k, c in enumerate(items.conflicts) if c)
@@ -91,12 +92,8 @@ def item_hosts(items: Items, vm_hosts: IntArray) -> IntArray:
     return np.where(lo == hi, hi, -1).astype(np.int64)
 
 
-def hosts_state(inv: Inventory, items: Items, where: IntArray) -> Hosts:
-    return Hosts(inv, items, where)
-
-
-def must_move(prep: Prepared, named: frozenset[int]) -> dict[int, str]:
-    """Items that cannot stay where they are, each with the reason it moves."""
+def must_leave(prep: Prepared, named: frozenset[int]) -> dict[int, str]:
+    """Items that may not stay on today's host whatever else moves, with the reason."""
     inv, items, today, names = prep.inv, prep.items, prep.today, prep.names
     out: dict[int, str] = {}
     for i in np.flatnonzero(today < 0).tolist():
@@ -107,8 +104,23 @@ def must_move(prep: Prepared, named: frozenset[int]) -> dict[int, str]:
             out[i] = f"evacuate {names[h]}"
     placed = np.flatnonzero(today >= 0)
     bad = ~prep.items.allowed[placed, today[placed]] & ~inv.maintenance[today[placed]]
+    parked = placed[inv.maintenance[today[placed]]]  # may stay on a host in maintenance ...
+    if parked.size:  # ... unless its pins or vCPUs forbid that host
+        e = eligibility(inv)
+        fit = e.pinned & e.vcpus
+        for i in parked.tolist():
+            if not fit[items.members[i], today[i]].all():
+                out.setdefault(i, f"may not run on {names[int(today[i])]}")
     for i in placed[bad].tolist():
         out.setdefault(i, f"may not run on {names[int(today[i])]}")
+    return out
+
+
+def must_move(prep: Prepared, leave: dict[int, str], named: frozenset[int]) -> dict[int, str]:
+    """``leave`` plus the repairs that make today's placement valid again: one of two
+    anti-affine partners sharing a host, the largest contributors of a host over a limit."""
+    items, today, names = prep.items, prep.today, prep.names
+    out = dict(leave)
     for i in prep.linked:
         h = int(today[i])
         partners = items.conflicts[i]
