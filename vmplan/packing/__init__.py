@@ -167,7 +167,8 @@ def _variants(n_items: int) -> list[tuple[construct.Order, bool]]:
         (construct.Order.PEAK, False),
         (construct.Order.NORM, False),
     ]
-    return every if n_items <= LARGE else every[:1]
+    # on large fleets one pass: first fit, which stops at the first host that takes an item
+    return every if n_items <= LARGE else [(construct.Order.PEAK, False)]
 
 
 def _reasons_from_scratch(
