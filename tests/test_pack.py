@@ -202,3 +202,42 @@ def test_rules_hold_in_the_target() -> None:
     assert plan.target[2] == plan.target[3]
     assert plan.target[1] == 2
     assert verify_plan(inv, plan, 4) == []
+
+
+def test_affinity_and_anti_affinity_on_the_same_vms_is_infeasible_not_a_crash() -> None:
+    vms = [(2, 4, [10], 0), (2, 4, [10], 0)]
+    inv = inventory(
+        [(8, 64), (8, 64)], vms, [("affinity", [0, 1], []), ("anti-affinity", [0, 1], [])]
+    )
+    plan = pack(inv, FAST).plan
+    assert not plan.feasible
+    assert "keeps apart VMs that affinity rules keep together" in plan.notes[0]
+
+
+def test_anti_affinity_broken_today_is_repaired_without_a_verifier_error() -> None:
+    """A pair sharing a host today may keep sharing until room frees up; no new pair appears."""
+    vms = [(1, 1, [10], 0), (1, 1, [10], 0), (1, 1, [10], 1), (1, 8, [10], 2)]
+    inv = inventory(
+        [(8, 16), (8, 16), (8, 16)], vms, [("anti-affinity", [0, 1], [])], maintenance=[2]
+    )
+    for parallel in (1, 4):
+        plan = pack(inv, PackSettings(parallel=parallel, time_limit=2.0)).plan
+        assert plan.feasible
+        assert plan.target[0] != plan.target[1]
+        assert verify_plan(inv, plan, parallel) == []
+
+
+def test_split_affinity_group_counts_only_the_vms_that_move() -> None:
+    vms = [(1, 4, [10], 1), (1, 1, [10], 0)]
+    inv = inventory([(8, 16), (8, 16)], vms, [("affinity", [0, 1], [])])
+    plan = pack(inv, PackSettings(max_migrations=1, time_limit=2.0)).plan
+    assert plan.feasible
+    assert len(plan.moves) == 1  # either VM joins the other: one migration, not two
+    assert plan.target[0] == plan.target[1]
+
+
+def test_frontier_keeps_only_undominated_points() -> None:
+    from vmplan.packing import _pareto
+
+    got = [(p.hosts, p.migrations) for p in _pareto([(6, 0), (5, 10), (4, 20), (3, 5)])]
+    assert got == [(6, 0), (3, 5)]

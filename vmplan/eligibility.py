@@ -29,9 +29,9 @@ class Eligibility:
 
     def reasons(self, v: int) -> list[str]:
         """Why VM ``v`` fits nowhere, one phrase per constraint that alone excludes every host."""
-        out = []
         if not self.open.any():
-            out.append("every host is in maintenance")
+            return ["every host is in maintenance"]
+        out = []
         for mask, text in (
             (self.vcpus, "more vCPUs than any host has cores"),
             (self.memory, "more memory than any host's memory limit allows"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import numpy as np
 import typer
 import yaml
 from rich.table import Table
@@ -93,7 +94,7 @@ def _render(inv: Inventory, result: PackResult, fmt: common.PlanFormat, frontier
 
 
 def _frontier_table(result: PackResult) -> Table:
-    before = result.frontier[0].hosts if result.frontier else 0
+    before = int(np.unique(result.plan.before).size)
     table = Table(title="Hosts vs migrations", title_justify="left", show_edge=False)
     for col in ("hosts", "freed", "migrations"):
         table.add_column(col, justify="right")

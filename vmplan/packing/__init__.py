@@ -39,6 +39,8 @@ Progress = Callable[[str], None]
 
 #: From this many VM groups on, fewer and cheaper strategies run first.
 LARGE = 3000
+#: How many of the best placements are scheduled before giving up on a budget or a safe order.
+CANDIDATES_SCHEDULED = 4
 
 
 class PlanVerificationError(VmplanError):
@@ -85,6 +87,8 @@ def pack(inv: Inventory, settings: PackSettings, progress: Progress | None = Non
     bounds = bounds_mod.lower_bounds(inv, items)
     say(f"lower bound {bounds.best} hosts ({bounds.explain()})")
 
+    if items.contradictions:
+        return _contradiction(inv, bounds, items.contradictions)
     nowhere = np.flatnonzero(~items.allowed.any(axis=1))
     if nowhere.size:
         return _infeasible(inv, items, bounds, nowhere, None)
@@ -93,14 +97,19 @@ def pack(inv: Inventory, settings: PackSettings, progress: Progress | None = Non
     candidates: list[_Candidate] = []
     frontier: list[tuple[int, int]] = []
 
+    over_budget: list[int] = []  # migrations of placements dropped for the budget
+
+    def keep(c: _Candidate) -> None:
+        if settings.max_migrations is None or c.migrations <= settings.max_migrations:
+            candidates.append(c)
+        else:
+            over_budget.append(c.migrations)
+
     def consolidate(until: float) -> None:
         free_hosts(walk, settings.max_migrations, until, say)
         frontier.extend((h, m) for h, m, _, _ in walk.frontier)
-        candidates.extend(
-            _Candidate("consolidate", w, r, h, m)
-            for h, m, w, r in walk.frontier
-            if settings.max_migrations is None or m <= settings.max_migrations
-        )
+        for h, m, w, r in walk.frontier:
+            keep(_Candidate("consolidate", w, r, h, m))
 
     # Freeing hosts one by one from today's placement is the strongest improver and the one that
     # respects a migration budget; on large fleets its steps are slow, so first-fit/best-fit
@@ -120,8 +129,7 @@ def pack(inv: Inventory, settings: PackSettings, progress: Progress | None = Non
         name = f"{'best' if best else 'first'}-fit decreasing by {order.value}"
         for h, m, w, r in alt.frontier:
             frontier.append((h, m))
-            if settings.max_migrations is None or m <= settings.max_migrations:
-                candidates.append(_Candidate(name, w, r, h, m))
+            keep(_Candidate(name, w, r, h, m))
         say(f"{name}: {alt.frontier[-1][0]} hosts")
     if not failed and not walk_first:  # the frontier from today's placement, in the time left
         consolidate(max(deadline, time.monotonic() + settings.time_limit * 0.2))
@@ -146,17 +154,24 @@ def pack(inv: Inventory, settings: PackSettings, progress: Progress | None = Non
                 len(state.used()),
                 Walk(state, before_items).migrations(),
             )
-            if settings.max_migrations is None or c.migrations <= settings.max_migrations:
-                frontier.append((c.hosts, c.migrations))
-                if best_c is None or (c.hosts, c.migrations) < (best_c.hosts, best_c.migrations):
-                    best_c = c
-    if best_c is None:
-        if failed:
-            return _infeasible(inv, items, bounds, np.array(failed), walk.state)
-        return _over_budget(inv, items, bounds, settings, walk)
-    optimal = best_c.hosts <= lower
-    plan = _plan(inv, items, best_c, lower, optimal, settings)
-    return PackResult(plan, bounds, _pareto(frontier), best_c.name)
+            frontier.append((c.hosts, c.migrations))
+            keep(c)
+    if not candidates:
+        if over_budget:
+            return _over_budget(inv, bounds, settings, min(over_budget))
+        return _infeasible(inv, items, bounds, np.array(failed), walk.state)
+    # best first; the schedule may add temporary stops, so a budget is checked on real moves
+    ranked = sorted(candidates, key=lambda c: (c.hosts, c.migrations))
+    plan: Plan | None = None
+    for c in ranked[:CANDIDATES_SCHEDULED]:
+        plan = _plan(inv, items, c, lower, c.hosts <= lower, settings)
+        within = settings.max_migrations is None or len(plan.moves) <= settings.max_migrations
+        if plan.feasible and within:
+            return PackResult(plan, bounds, _pareto(frontier), c.name)
+    if plan is not None and plan.feasible:  # every plan needs temporary stops past the budget
+        return _over_budget(inv, bounds, settings, len(plan.moves))
+    assert plan is not None
+    return PackResult(plan, bounds, (), "none")
 
 
 def _variants(n_items: int) -> list[tuple[construct.Order, bool]]:
@@ -198,7 +213,7 @@ def _pareto(points: list[tuple[int, int]]) -> tuple[FrontierPoint, ...]:
     out: list[FrontierPoint] = []
     for h in sorted(best, reverse=True):
         if not out or best[h] > out[-1].migrations or h < out[-1].hosts:
-            if out and best[h] <= out[-1].migrations:
+            while out and best[h] <= out[-1].migrations:
                 out.pop()
             out.append(FrontierPoint(h, best[h]))
     return tuple(out)
@@ -255,16 +270,17 @@ def _infeasible(
 
 
 def _over_budget(
-    inv: Inventory,
-    items: Items,
-    bounds: bounds_mod.Bounds,
-    settings: PackSettings,
-    walk: Walk,
+    inv: Inventory, bounds: bounds_mod.Bounds, settings: PackSettings, needed: int
 ) -> PackResult:
-    needed = walk.migrations()
     note = (
-        f"the placement cannot be repaired within --max-migrations {settings.max_migrations}: "
-        f"moving VMs off maintenance hosts and fixing overloads and rules takes {needed}"
+        f"no plan fits within --max-migrations {settings.max_migrations}: the cheapest valid plan "
+        f"found needs {needed} migrations (moving VMs off maintenance hosts, fixing overloads and "
+        "rules, and temporary stops count)"
     )
     plan = Plan("pack", False, inv.current, inv.current, (), bounds.best, False, notes=(note,))
+    return PackResult(plan, bounds, (), "none")
+
+
+def _contradiction(inv: Inventory, bounds: bounds_mod.Bounds, why: tuple[str, ...]) -> PackResult:
+    plan = Plan("pack", False, inv.current, inv.current, (), bounds.best, False, notes=why)
     return PackResult(plan, bounds, (), "none")

@@ -37,11 +37,9 @@ class Walk:
     frontier: list[tuple[int, int, IntArray, dict[int, str]]] = field(default_factory=list)
 
     def migrations(self, state: Hosts | None = None) -> int:
+        """VMs not on today's host (counted per VM: a split affinity group moves only some)."""
         s = self.state if state is None else state
-        items = s.items
-        vm_before = self.before[items.of_vm]
-        moved = s.where[items.of_vm] != vm_before
-        return int(moved.sum())
+        return int((s.where[s.items.of_vm] != s.inv.current).sum())
 
     def record(self) -> None:
         point = (

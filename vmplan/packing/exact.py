@@ -199,9 +199,11 @@ class _Model:
                 )
                 add(mat, np.zeros(k), np.full(k, np.inf))
         else:
+            # VMs of item i that would move if it went to h: those not on h today
             sizes = np.array([len(m) for m in it.members], dtype=np.float64)
-            stay = self.before[ii] == hh
-            cost[:n_x] = np.where(stay, 0.0, sizes[ii])
+            there = np.zeros((n_items, n_h))
+            np.add.at(there, (it.of_vm, inv.current), 1.0)
+            cost[:n_x] = sizes[ii] - there[ii, hh]
         upper = np.ones(n_x + n_h)
         upper[n_x:][inv.maintenance] = 0.0
         constraint = LinearConstraint(

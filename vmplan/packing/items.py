@@ -29,6 +29,7 @@ class Items:
     block_max: FloatArray  # (items, blocks): maximum of every block of samples
     block_mean: FloatArray  # (items, blocks): mean of every block of samples
     top: IntArray  # (items, TOP) the samples of every item's highest demand
+    contradictions: tuple[str, ...]  # rules that keep VMs of one affinity group apart
 
     def __len__(self) -> int:
         return len(self.members)
@@ -62,7 +63,7 @@ def build(inv: Inventory) -> Items:
     if n_items == n:
         demand = inv.demand
         memory = inv.memory
-        allowed = vm_allowed
+        allowed = vm_allowed.copy()
     else:
         group = sparse.csr_matrix((np.ones(n), (of_vm, np.arange(n))), shape=(n_items, n))
         demand = np.asarray(group @ inv.demand)
@@ -75,9 +76,17 @@ def build(inv: Inventory) -> Items:
     allowed = allowed & (peak[:, None] <= inv.cpu_cap[None, :] * (1 + EPS) + EPS)
     allowed &= memory[:, None] <= inv.mem_cap[None, :] * (1 + EPS)
     conflicts: list[set[int]] = [set() for _ in range(n_items)]
+    contradictions: list[str] = []
     for rule in inv.rules:
         if rule.kind is RuleKind.ANTI_AFFINITY:
-            its = {int(of_vm[inv.vm_index[v]]) for v in rule.vms}
+            found = [int(of_vm[inv.vm_index[v]]) for v in rule.vms]
+            its = set(found)
+            if len(its) < len(found):  # two of its VMs are in one affinity group: no placement
+                contradictions.append(
+                    f"anti-affinity rule {rule.name} keeps apart VMs that affinity rules keep "
+                    "together; no placement can keep both"
+                )
+                allowed[[i for i in its if found.count(i) > 1]] = False
             for i in its:
                 conflicts[i] |= its - {i}
     return Items(
@@ -91,6 +100,7 @@ def build(inv: Inventory) -> Items:
         block_max=block_reduce(demand, np.maximum, edges),
         block_mean=block_reduce(demand, np.add, edges) / block_sizes(demand.shape[1]),
         top=top_samples(demand),
+        contradictions=tuple(contradictions),
     )
 
 
