@@ -141,15 +141,7 @@ def must_move(prep: Prepared, leave: dict[int, str], named: frozenset[int]) -> d
         for h in over.tolist():
             if h in named:
                 continue
-            while state.count[h] and (
-                (state.load[h] > state.cap[h]).any() or state.mem[h] > state.mem_cap[h]
-            ):
-                members = np.flatnonzero(state.where == h)
-                t = int(np.argmax(state.load[h] - state.cap[h]))
-                over_mem = state.mem[h] > state.mem_cap[h]
-                size = items.memory[members] if over_mem else items.demand[members, t]
-                i = int(members[int(np.argmax(size))])
-                state.remove(i)
+            for i in state.shed(h):
                 out[i] = f"relieve overloaded {names[h]}"
     return out
 

@@ -70,15 +70,7 @@ def repair(inv: Inventory, items: Items, before_items: IntArray) -> tuple[Walk, 
             where[i] = -1
     state = Hosts(inv, items, where)
     for h in range(len(inv.hosts)):
-        while state.count[h] and (
-            (state.load[h] > state.cap[h]).any() or state.mem[h] > state.mem_cap[h]
-        ):
-            members = np.flatnonzero(state.where == h)
-            t = int(np.argmax(state.load[h] - state.cap[h]))
-            over_mem = state.mem[h] > state.mem_cap[h]
-            size = items.memory[members] if over_mem else items.demand[members, t]
-            i = int(members[int(np.argmax(size))])
-            state.remove(i)
+        for i in state.shed(h):
             reasons[i] = f"relieve overloaded {names[h]}"
     walk = Walk(state, before_items, reasons)
     failed = []

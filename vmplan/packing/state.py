@@ -141,6 +141,23 @@ class Hosts:
         row = self.load[h] - it.demand[out] + it.demand[i]
         return bool((row <= self.cap[h]).all())
 
+    def shed(self, h: int) -> list[int]:
+        """Take items off host ``h`` until it is within its limits: each time the largest at its
+        worst sample (or by memory, when memory is over); returns the items taken off."""
+        out = []
+        while self.count[h] and (
+            (self.load[h] > self.cap[h]).any() or self.mem[h] > self.mem_cap[h]
+        ):
+            members = np.flatnonzero(self.where == h)
+            if self.mem[h] > self.mem_cap[h]:
+                size = self.items.memory[members]
+            else:
+                size = self.items.demand[members, int(np.argmax(self.load[h] - self.cap[h]))]
+            i = int(members[int(np.argmax(size))])
+            self.remove(i)
+            out.append(i)
+        return out
+
     def add(self, i: int, h: int) -> None:
         self.where[i] = h
         self.load[h] += self.items.demand[i]
