@@ -25,8 +25,6 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import Bounds as VarBounds
-from scipy.optimize import LinearConstraint, milp
 
 from vmplan.evacuate.solve import Prepared
 from vmplan.model import EPS, IntArray
@@ -138,6 +136,10 @@ class _Model:
             )
             lo.append(np.full(m, -np.inf))
             hi.append(np.ones(m))
+        # imported here: scipy.optimize takes half a second, which every command would pay
+        from scipy.optimize import Bounds as VarBounds
+        from scipy.optimize import LinearConstraint, milp
+
         constraint = LinearConstraint(
             sparse.vstack(blocks).tocsr(), np.concatenate(lo), np.concatenate(hi)
         )

@@ -132,7 +132,7 @@ def pack(inv: Inventory, settings: PackSettings, progress: Progress | None = Non
             keep(_Candidate(name, w, r, h, m))
         say(f"{name}: {alt.frontier[-1][0]} hosts")
     if not failed and not walk_first:  # the frontier from today's placement, in the time left
-        consolidate(max(deadline, time.monotonic() + settings.time_limit * 0.2))
+        consolidate(max(deadline, time.monotonic() + settings.time_limit * 0.05))
     lower = bounds.best
     best_c = min(candidates, key=lambda c: (c.hosts, c.migrations)) if candidates else None
     if exact.applicable(inv, items) and (

@@ -11,7 +11,6 @@ from __future__ import annotations
 import enum
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from vmplan.model import IntArray, Inventory
 from vmplan.packing.items import Items
@@ -82,6 +81,8 @@ def relabel(inv: Inventory, items: Items, state: Hosts, before_vms: IntArray) ->
             & (state.mem[b] <= state.mem_cap[open_hosts])
         )
     cost = np.where(feasible, -weight, 1e18)
+    from scipy.optimize import linear_sum_assignment  # slow to import: only when used
+
     rows, cols = linear_sum_assignment(cost)
     if (cost[rows, cols] >= 1e18).any():
         return state

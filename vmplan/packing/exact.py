@@ -28,8 +28,6 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import Bounds as VarBounds
-from scipy.optimize import LinearConstraint, milp
 
 from vmplan.model import EPS, IntArray, Inventory
 from vmplan.packing.items import Items
@@ -206,6 +204,10 @@ class _Model:
             cost[:n_x] = sizes[ii] - there[ii, hh]
         upper = np.ones(n_x + n_h)
         upper[n_x:][inv.maintenance] = 0.0
+        # imported here: scipy.optimize takes half a second, which every command would pay
+        from scipy.optimize import Bounds as VarBounds
+        from scipy.optimize import LinearConstraint, milp
+
         constraint = LinearConstraint(
             sparse.vstack(rows).tocsr(), np.concatenate(lo), np.concatenate(hi)
         )
