@@ -115,3 +115,31 @@ def test_the_readmes_check_examples_print_what_they_show(
     for args, shown in examples:
         result = runner.invoke(app, ["check", *args])
         assert result.stdout == shown, f"README example 'vmplan check {' '.join(args)}' drifted"
+
+
+def pack_examples(markdown: str) -> list[tuple[list[str], str]]:
+    """``$ vmplan pack ...`` examples shown in full (no ``...`` elision)."""
+    examples: list[tuple[list[str], str]] = []
+    for block in fenced_blocks(markdown):
+        for i, line in enumerate(block):
+            if line.startswith("$ vmplan pack "):
+                output = []
+                for after in block[i + 1 :]:
+                    if not after or after.startswith("$ "):
+                        break
+                    output.append(after.rstrip())
+                if "..." not in output:
+                    examples.append((line.split()[3:], "\n".join(output) + "\n"))
+    return examples
+
+
+def test_the_readmes_pack_examples_print_what_they_show(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    examples = pack_examples((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert examples, "the README shows no complete '$ vmplan pack' example"
+    monkeypatch.chdir(ROOT)
+    for args, shown in examples:
+        result = runner.invoke(app, ["pack", *args])
+        printed = "".join(line.rstrip() + "\n" for line in result.stdout.splitlines())
+        assert printed == shown, f"README example 'vmplan pack {' '.join(args)}' drifted"
