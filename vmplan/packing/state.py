@@ -163,6 +163,7 @@ class Hosts:
         self.load[h] += self.items.demand[i]
         self.mem[h] += self.items.memory[i]
         self.count[h] += 1
+        self.block_mean[h] += self.items.block_mean[i]
         self._refresh(h)
 
     def remove(self, i: int) -> int:
@@ -171,9 +172,11 @@ class Hosts:
         self.load[h] -= self.items.demand[i]
         self.mem[h] -= self.items.memory[i]
         self.count[h] -= 1
+        self.block_mean[h] -= self.items.block_mean[i]
         if self.count[h] == 0:
             self.load[h] = 0.0
             self.mem[h] = 0.0
+            self.block_mean[h] = 0.0
         self._refresh(h)
         return h
 
@@ -181,5 +184,4 @@ class Hosts:
         row = self.load[h]
         self.peak[h] = row.max() if row.size else 0.0
         self.block_max[h] = block_reduce(row, np.maximum, self.edges)
-        self.block_mean[h] = block_reduce(row, np.add, self.edges) / self.sizes
         self.top[h] = top_samples(row)
