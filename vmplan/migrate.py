@@ -140,22 +140,25 @@ def _wave(
     """The moves of one wave: greedy, largest first, each checked against start + incoming."""
     inc_cpu = cpu.copy()
     inc_mem = mem.copy()
-    busy = np.zeros(len(inv.hosts), dtype=np.int64)
+    # plain lists: this loop runs over every pending move in every wave
+    busy = [0] * len(inv.hosts)
+    where = cur.tolist()
+    last_shrank = shrank.tolist()
     chosen: list[tuple[int, int]] = []
     arriving: dict[int, set[int]] = {}
     leaving: set[int] = set()
     for v in order:
-        s, d = int(cur[v]), pending[v]
+        s, d = where[v], pending[v]
         if busy[s] >= parallel or busy[d] >= parallel:
             continue
-        if v in tried and shrank[d] < tried[v]:
+        if v in tried and last_shrank[d] < tried[v]:
             continue  # nothing left d since this move last failed: it fails again
         if not _fits(inv, inc_cpu, inc_mem, v, d):
             if d not in arriving:  # failed on d's own load, not on this wave's arrivals
                 tried[v] = wave
             continue
         mates = partners.get(v, set())
-        if any((cur[u] == d and u not in leaving) or u in arriving.get(d, set()) for u in mates):
+        if any((where[u] == d and u not in leaving) or u in arriving.get(d, set()) for u in mates):
             continue
         if any(u in arriving.get(s, set()) for u in mates):
             continue
