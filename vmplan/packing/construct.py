@@ -62,24 +62,31 @@ def relabel(inv: Inventory, items: Items, state: Hosts, before_vms: IntArray) ->
     open_hosts = np.flatnonzero(~inv.maintenance)
     if bins.size == 0 or open_hosts.size == 0:
         return state
-    # weight[b, h]: memory of bin b's items that sit on host h today (VMs that would stay)
+    # weight[b, h]: memory of bin b's VMs that sit on host h today (VMs that would stay), +1 each
+    row = np.full(len(inv.hosts), -1, dtype=np.int64)
+    row[bins] = np.arange(bins.size)
+    col = np.full(len(inv.hosts), -1, dtype=np.int64)
+    col[open_hosts] = np.arange(open_hosts.size)
+    vm_bin = row[state.where[items.of_vm]]
+    vm_col = col[before_vms]
+    counted = (vm_bin >= 0) & (vm_col >= 0)
     weight = np.zeros((bins.size, open_hosts.size))
-    col = {int(h): k for k, h in enumerate(open_hosts)}
-    row = {int(b): k for k, b in enumerate(bins)}
-    for i in np.flatnonzero(state.where >= 0):
-        b = row[int(state.where[i])]
-        for v in items.members[i]:
-            k = col.get(int(before_vms[v]))
-            if k is not None:
-                weight[b, k] += inv.memory[v] + 1.0
-    feasible = np.zeros_like(weight, dtype=np.bool_)
-    for b_idx, b in enumerate(bins):
-        members = np.flatnonzero(state.where == b)
-        feasible[b_idx] = (
-            items.allowed[members][:, open_hosts].all(axis=0)
-            & (state.load[b][None, :] <= state.cap[open_hosts][:, None]).all(axis=1)
-            & (state.mem[b] <= state.mem_cap[open_hosts])
-        )
+    np.add.at(weight, (vm_bin[counted], vm_col[counted]), inv.memory[counted] + 1.0)
+    # feasible[b, h]: every item of bin b may go to h, and the bin's load and memory fit there
+    item_bin = row[state.where]
+    placed = np.flatnonzero(item_bin >= 0)
+    barred = np.zeros((bins.size, open_hosts.size), dtype=np.int64)
+    not_allowed = ~items.allowed[np.ix_(placed, open_hosts)]
+    if not_allowed.any():  # pins, vCPUs, sizes: which bins contain an item a host may not take
+        hit = np.flatnonzero(not_allowed.any(axis=1))
+        for k in hit.tolist():
+            barred[item_bin[placed[k]]] += not_allowed[k]
+    # a bin's series fits under a host's limit at every sample exactly when its peak does
+    feasible = (
+        (barred == 0)
+        & (state.mem[bins][:, None] <= state.mem_cap[open_hosts][None, :])
+        & (state.peak[bins][:, None] <= state.cap[open_hosts][None, :])
+    )
     cost = np.where(feasible, -weight, 1e18)
     from scipy.optimize import linear_sum_assignment  # slow to import: only when used
 
