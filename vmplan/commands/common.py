@@ -212,7 +212,7 @@ def rendered(console: Console) -> str:
     return out.getvalue()
 
 
-def show_warnings(warnings: Sequence[Problem], fmt: PlanFormat) -> None:
+def show_warnings(warnings: Sequence[Problem]) -> None:
     """Input warnings go to stderr, so they never mix with a plan on stdout."""
     if warnings:
         render_problems.text(stderr_console(), warnings, f"{len(warnings)} warning(s) in the input")

@@ -78,7 +78,7 @@ def evacuate(
     memory = common.parse_percent_option(memory_limit, "--memory-limit")
     paths = inventory_paths(inventory, os.environ.get(ENV), Path.cwd())
     loaded = common.load_or_exit(paths, fmt.value, "evacuate", common.stderr_console())
-    common.show_warnings(loaded.warnings, fmt)
+    common.show_warnings(loaded.warnings)
     inv = loaded.inventory.with_limits(cpu, memory)
     named = host_indices(inv, hosts)
     if window and inv.start is None:

@@ -56,7 +56,7 @@ def pack(
     cpu = common.parse_percent_option(cpu_limit, "--cpu-limit")
     memory = common.parse_percent_option(memory_limit, "--memory-limit")
     loaded = common.load_or_exit(inventory, fmt.value, "pack", common.stderr_console())
-    common.show_warnings(loaded.warnings, fmt)
+    common.show_warnings(loaded.warnings)
     inv = loaded.inventory.with_limits(cpu, memory)
     with common.progress("packing") as say:
         result = run_pack(inv, settings, say)
@@ -105,10 +105,10 @@ def _frontier_table(result: PackResult) -> Table:
 
 def summary(inv: Inventory, result: PackResult) -> str:
     plan = result.plan
-    d = render_plan.plan_dict(inv, plan)
+    before, after = set(plan.before.tolist()), set(plan.target.tolist())
     optimal = ", optimal" if plan.optimal else ""
     return (
-        f"Plan: {d['hosts_before']} -> {d['hosts_used']} hosts ({len(d['freed_hosts'])} freed), "
+        f"Plan: {len(before)} -> {len(after)} hosts ({len(before - after)} freed), "
         f"lower bound {plan.lower_bound}{optimal}, {plural(len(plan.moves), 'migration')} in "
         f"{plural(plan.waves, 'wave')}, about {format_duration(plan.total_seconds)}"
     )
