@@ -131,26 +131,19 @@ class _Model:
             np.ones(n_items),
             np.ones(n_items),
         )
-        samples = np.array(sorted(self.samples), dtype=np.int64)
-        for t_idx, t in enumerate(samples):
-            del t_idx
-            data = np.concatenate([it.demand[ii, t], -inv.cpu_cap])
+
+        def capacity(coeffs: np.ndarray, caps: np.ndarray) -> None:
+            """sum_i coeffs[i] x[i,h] - caps[h] y[h] <= 0, one row per host."""
+            data = np.concatenate([coeffs, -caps])
             r = np.concatenate([hh, np.arange(n_h)])
             c = np.concatenate([cols_x, n_x + np.arange(n_h)])
-            add(
-                sparse.coo_matrix((data, (r, c)), shape=(n_h, n_x + n_h)),
-                np.full(n_h, -np.inf),
-                np.zeros(n_h),
-            )
+            mat = sparse.coo_matrix((data, (r, c)), shape=(n_h, n_x + n_h))
+            add(mat, np.full(n_h, -np.inf), np.zeros(n_h))
+
+        for t in sorted(self.samples):
+            capacity(it.demand[ii, t], inv.cpu_cap)
         gib = float(2**30)  # memory in GiB keeps the coefficients in a range HiGHS likes
-        data = np.concatenate([it.memory[ii] / gib, -inv.mem_cap / gib])
-        r = np.concatenate([hh, np.arange(n_h)])
-        c = np.concatenate([cols_x, n_x + np.arange(n_h)])
-        add(
-            sparse.coo_matrix((data, (r, c)), shape=(n_h, n_x + n_h)),
-            np.full(n_h, -np.inf),
-            np.zeros(n_h),
-        )
+        capacity(it.memory[ii] / gib, inv.mem_cap / gib)
         link = sparse.coo_matrix(
             (
                 np.concatenate([np.ones(n_x), -np.ones(n_x)]),
