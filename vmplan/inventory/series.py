@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vmplan.inventory import files
+from vmplan.inventory import decimals, files
 from vmplan.inventory import yamlnodes as yn
 from vmplan.model import FloatArray
 from vmplan.problems import Position, Problem
@@ -137,8 +137,9 @@ class CsvSeries:
 def read_csv(path: Path, shown: str, max_bytes: int) -> tuple[CsvSeries | None, list[Problem]]:
     """A wide CSV ``timestamp,<vm>,<vm>,...`` with one row per sample.
 
-    ``shown`` is the file name as messages print it. Parsing is numpy's C ``loadtxt``; only when it
-    fails does a Python pass run, to report every bad cell with its line and column.
+    ``shown`` is the file name as messages print it. Plain decimals are read by
+    :mod:`.decimals`, anything else by numpy's ``loadtxt``; only when that fails or a value is out
+    of range does a Python pass run, to report every bad cell with its line and column.
     """
     top = Position(shown, 1, 1)
     try:
@@ -191,6 +192,23 @@ def read_csv(path: Path, shown: str, max_bytes: int) -> tuple[CsvSeries | None, 
         columns.setdefault(name, j)
         col += len(raw) + 1
     n = len(header) - 1
+    values = decimals.csv_columns(body, n)  # plain decimals: the fast path, already by column
+    if values is None:
+        values = _loadtxt_columns(body, n)
+    if values is None or ((values < 0) | (values > 100)).any():  # NaN (missing) compares False
+        # the slow path is the authority: it reports every bad cell, or returns what it read
+        # (numpy refuses some cells that are fine, e.g. one holding only spaces: missing)
+        slow, found = _csv_slow(body, shown, n)
+        problems += found
+        if slow is None:
+            return None, problems
+        values = np.ascontiguousarray(slow.T)
+    first_ts = body.partition(b",")[0].decode("utf-8", "replace").strip() or None
+    return CsvSeries(columns, values, first_ts), problems
+
+
+def _loadtxt_columns(body: bytes, n: int) -> FloatArray | None:
+    """numpy's general parser (signs, exponents, spaces) as (columns, rows); None if it fails."""
     filled = body
     for _ in range(2 if b",," in body else 0):
         filled = filled.replace(b",,", b"," + _SENTINEL_BYTES + b",")
@@ -209,27 +227,15 @@ def read_csv(path: Path, shown: str, max_bytes: int) -> tuple[CsvSeries | None, 
                 dtype=np.float64,
                 ndmin=2,
             )
-        # usecols ignores cells past the header's count: a row with one too many would shift
-        if values.shape[1] != n or filled.count(b",") != n * values.shape[0]:
-            raise ValueError("column count")
-        ok = True
     except (ValueError, UserWarning):
-        ok = False
-    ok = ok and values.shape[0] > 0 and bool(np.isfinite(values).all())
-    if ok:
-        values[values == _MISSING_SENTINEL] = np.nan
-        ok = not (~np.isnan(values) & ((values < 0) | (values > 100))).any()
-    if not ok:
-        # the slow path is the authority: it reports every bad cell, or returns what it read
-        # (numpy refuses some cells that are fine, e.g. one holding only spaces: missing)
-        slow, found = _csv_slow(body, shown, n)
-        problems += found
-        if slow is None:
-            return None, problems
-        values = slow
-    first_ts = body.partition(b",")[0].decode("utf-8", "replace").strip() or None
-    # one blocked transpose here makes every VM's series a contiguous row to copy later
-    return CsvSeries(columns, np.ascontiguousarray(values.T), first_ts), problems
+        return None
+    # usecols ignores cells past the header's count: a row with one too many would shift
+    if values.shape[1] != n or filled.count(b",") != n * values.shape[0]:
+        return None
+    if values.shape[0] == 0 or not np.isfinite(values).all():
+        return None  # no rows, or a NaN or infinity written out: the slow path says where
+    values[values == _MISSING_SENTINEL] = np.nan
+    return np.ascontiguousarray(values.T)
 
 
 def _csv_slow(

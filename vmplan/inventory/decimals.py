@@ -1,0 +1,109 @@
+"""A vectorised reader for the common case of a wide CSV: cells that are plain decimals.
+
+A cell like ``12``, ``0.5``, ``100.`` or ``.25`` (digits and at most one dot, up to 15 characters)
+or an empty cell is read here, with numpy over whole blocks of rows; anything else (signs,
+exponents, spaces, quotes, text) makes :func:`csv_columns` return None, and the caller falls back
+to numpy's general parser and then to the pass that reports every bad cell with its position.
+
+How a block is read: every cell ends at a comma; the k-th digit from a cell's end (skipping its
+dot) is gathered for all cells at once, for k = 1 .. the widest cell, and added times 10**(k-1)
+to the cell's mantissa. A mantissa below 10**15 is an exact integer in a float64, and dividing it
+by 10**(digits after the dot) is then correctly rounded: the result is bit for bit what ``float()``
+gives. Blocks are independent, so they run on a few threads (numpy releases the GIL in its loops).
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from vmplan.model import FloatArray
+
+#: Rows per block: a block's arrays stay in the processor's cache.
+BLOCK_ROWS = 16
+#: Threads at most (a block is small; more threads mostly wait for the GIL).
+WORKERS = 2
+_COMMA, _DOT, _ZERO = 44, 46, 48
+_POW10 = 10.0 ** np.arange(17)
+_NO_DOT = 99  # "digits after the dot" of a cell without a dot: never below the digit index
+
+
+def parse_cells(buf: np.ndarray, n_cells: int) -> FloatArray | None:
+    """Cells of ``buf`` (bytes as uint8, every cell ended by a comma) as floats, NaN when empty.
+
+    None when the block does not hold exactly ``n_cells`` plain decimals and empty cells.
+    """
+    comma = buf == _COMMA
+    ends = np.flatnonzero(comma)
+    if ends.size != n_cells or n_cells == 0:
+        return None
+    is_dot = buf == _DOT
+    if not (((buf - np.uint8(_ZERO)) < 10) | comma | is_dot).all():
+        return None
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    length = ends - starts
+    digits = length
+    frac = None
+    dots = np.flatnonzero(is_dot)
+    if dots.size:
+        cell = np.searchsorted(ends, dots)
+        if (np.diff(cell) == 0).any():
+            return None  # a cell with two dots
+        frac = np.full(n_cells, _NO_DOT, dtype=np.int64)
+        frac[cell] = ends[cell] - dots - 1
+        digits = length.copy()
+        digits[cell] -= 1
+        if ((digits == 0) & (length > 0)).any():
+            return None  # a dot alone
+    width = int(digits.max())
+    if width > 15:
+        return None
+    mantissa = np.zeros(n_cells)
+    for k in range(1, width + 1):
+        at = ends - k
+        if frac is not None:
+            at -= frac < k  # past the dot: one byte further left
+        digit = buf.take(at) - np.uint8(_ZERO)
+        np.add(mantissa, digit * _POW10[k - 1], out=mantissa, where=k <= digits)
+    if frac is not None:
+        mantissa /= _POW10.take(np.where(frac == _NO_DOT, 0, frac))
+    mantissa[length == 0] = np.nan
+    return mantissa
+
+
+def csv_columns(body: bytes, n: int) -> FloatArray | None:
+    """The ``n`` value columns of CSV rows ``stamp,v1,..,vn`` as an (n, rows) array, or None.
+
+    Blank lines are skipped. None when a row has another number of cells or a cell is not a plain
+    decimal (the caller's general parser then decides and reports).
+    """
+    rows = []
+    for line in body.split(b"\n"):
+        if line:
+            _stamp, comma, cells = line.partition(b",")
+            if not comma or cells.count(b",") != n - 1:
+                return None
+            rows.append(cells)
+    if not rows or n == 0:
+        return None
+    out = np.empty((n, len(rows)), dtype=np.float64)
+
+    def block(k: int) -> bool:
+        part = rows[k : k + BLOCK_ROWS]
+        buf = np.frombuffer(b",".join(part) + b",", dtype=np.uint8)
+        values = parse_cells(buf, n * len(part))
+        if values is None:
+            return False
+        out[:, k : k + len(part)] = values.reshape(len(part), n).T
+        return True
+
+    starts = range(0, len(rows), BLOCK_ROWS)
+    workers = min(WORKERS, os.cpu_count() or 1, len(starts))
+    if workers <= 1:
+        return out if all(block(k) for k in starts) else None
+    with ThreadPoolExecutor(workers) as pool:
+        return out if all(pool.map(block, starts)) else None
