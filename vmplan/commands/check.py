@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from vmplan import checks
 from vmplan.commands import common
 from vmplan.problems import Level, Problem
 from vmplan.render import problems as render
@@ -43,6 +42,8 @@ def check(
 
     Exit 0 when there is no error finding, 1 when there is, 2 when the input is invalid.
     """
+    from vmplan import checks  # loads only for this command
+
     fmt = format or (common.CheckFormat.GITHUB if common.on_github() else common.CheckFormat.TEXT)
     cpu = common.parse_percent_option(cpu_limit, "--cpu-limit")
     memory = common.parse_percent_option(memory_limit, "--memory-limit")

@@ -6,20 +6,21 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import yaml
 from rich.text import Text
 
 from vmplan.commands import common
-from vmplan.evacuate import EvacuateSettings, Summary, Window, quietest, summarize
-from vmplan.evacuate import evacuate as run_evacuate
-from vmplan.model import Inventory, Plan
 from vmplan.problems import did_you_mean
 from vmplan.render import plan as render_plan
 from vmplan.timefmt import time_of_day
 from vmplan.units import format_duration
+
+if TYPE_CHECKING:
+    from vmplan.evacuate import Summary, Window
+    from vmplan.model import Inventory, Plan
 
 ENV = "VMPLAN_INVENTORY"
 DEFAULT_FILES = ("inventory.yaml", "vmplan.yaml")
@@ -68,6 +69,9 @@ def evacuate(
 
     Exit 0 with a plan, 1 when the hosts cannot be emptied (with the reasons), 2 for invalid input.
     """
+    from vmplan.evacuate import EvacuateSettings  # the solver loads only for this command
+    from vmplan.evacuate import evacuate as run_evacuate
+
     fmt = common.plan_format(format, output)
     settings = EvacuateSettings(
         parallel=parallel,
@@ -134,6 +138,8 @@ def _extra(inv: Inventory, plan: Plan, summary: Summary, window: Window | None) 
 
 
 def _render(inv: Inventory, plan: Plan, fmt: common.PlanFormat) -> str:
+    from vmplan.evacuate import quietest, summarize
+
     summary = summarize(inv, plan)
     window = quietest(inv, plan) if plan.feasible else None
     if fmt in (common.PlanFormat.JSON, common.PlanFormat.YAML):

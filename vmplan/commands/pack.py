@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 import typer
@@ -11,11 +11,12 @@ from rich.table import Table
 from rich.text import Text
 
 from vmplan.commands import common
-from vmplan.model import Inventory
-from vmplan.packing import PackResult, PackSettings
-from vmplan.packing import pack as run_pack
 from vmplan.render import plan as render_plan
 from vmplan.units import format_duration, plural
+
+if TYPE_CHECKING:
+    from vmplan.model import Inventory
+    from vmplan.packing import PackResult
 
 MaxMigrationsOpt = Annotated[
     int | None,
@@ -46,6 +47,9 @@ def pack(
 
     Exit 0 with a plan, 1 when no feasible placement exists, 2 for invalid input.
     """
+    from vmplan.packing import PackSettings  # the solver loads only for this command
+    from vmplan.packing import pack as run_pack
+
     fmt = common.plan_format(format, output)
     settings = PackSettings(
         parallel=parallel,

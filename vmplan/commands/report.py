@@ -5,17 +5,17 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from vmplan import __version__
 from vmplan.commands import common
-from vmplan.model import Inventory, Plan
-from vmplan.planfile import read_plan
 from vmplan.problems import InputError, Problem
-from vmplan.render import html, report_model, report_text
 from vmplan.render import problems as render_problems
+
+if TYPE_CHECKING:
+    from vmplan.model import Inventory, Plan
 
 DEFAULT_OUTPUT = Path("vmplan-report.html")
 
@@ -49,6 +49,8 @@ ReportFormatOpt = Annotated[
 
 
 def _read_plan_or_exit(path: Path, inv: Inventory) -> Plan:
+    from vmplan.planfile import read_plan
+
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -78,6 +80,8 @@ def report(
     Writes one self-contained HTML file (no script, nothing fetched), or with --format text
     prints the same curves as sparklines. Exit 0 with a report, 2 for invalid input.
     """
+    from vmplan.render import html, report_model, report_text  # load only for this command
+
     cpu = common.parse_percent_option(cpu_limit, "--cpu-limit")
     memory = common.parse_percent_option(memory_limit, "--memory-limit")
     errors = common.stderr_console()

@@ -87,11 +87,15 @@ def relabel(inv: Inventory, items: Items, state: Hosts, before_vms: IntArray) ->
         & (state.mem[bins][:, None] <= state.mem_cap[open_hosts][None, :])
         & (state.peak[bins][:, None] <= state.cap[open_hosts][None, :])
     )
-    cost = np.where(feasible, -weight, 1e18)
-    from scipy.optimize import linear_sum_assignment  # slow to import: only when used
+    # the most weight over matchings that give every bin a host (weights + 1: all edges count)
+    from scipy.sparse import csr_matrix  # imported here: the solver's only use of csgraph
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-    rows, cols = linear_sum_assignment(cost)
-    if (cost[rows, cols] >= 1e18).any():
+    b_of, h_of = np.nonzero(feasible)
+    graph = csr_matrix((weight[b_of, h_of] + 1.0, (b_of, h_of)), shape=feasible.shape)
+    try:
+        rows, cols = min_weight_full_bipartite_matching(graph, maximize=True)
+    except ValueError:  # some bin has no host of its own
         return state
     new_where = state.where.copy()
     for r, c in zip(rows, cols, strict=True):
