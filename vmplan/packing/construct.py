@@ -12,7 +12,7 @@ import enum
 
 import numpy as np
 
-from vmplan.model import IntArray, Inventory
+from vmplan.model import BoolArray, IntArray, Inventory
 from vmplan.packing.items import Items
 from vmplan.packing.state import Hosts
 
@@ -40,20 +40,95 @@ def decreasing(inv: Inventory, items: Items, order: Order, best: bool) -> Hosts 
     state = Hosts(inv, items, np.full(len(items), -1, dtype=np.int64))
     open_hosts = np.flatnonzero(~inv.maintenance)
     spare = list(open_hosts[np.lexsort((open_hosts, -inv.cpu_cap[open_hosts]))])
+    ranked = item_order(inv, items, order).tolist()
+    if not best:
+        return _first_fit_decreasing(state, ranked, spare)
     used: list[int] = []
-    for i in item_order(inv, items, order).tolist():
-        h = -1
-        if used:
-            cand = np.array(used)
-            h = state.best_fit(i, cand) if best else state.first_fit(i, cand)
+    for i in ranked:
+        h = state.best_fit(i, np.array(used, dtype=np.int64)) if used else -1
         if h < 0:
-            ok = state.fits(i, np.array(spare, dtype=np.int64)) if spare else np.zeros(0, bool)
-            if not ok.any():
+            h = _open(state, i, spare, used)
+            if h < 0:
                 return None
-            h = spare.pop(int(np.argmax(ok)))
-            used.append(h)
         state.add(i, h)
     return state
+
+
+#: Items screened together by first-fit decreasing: one vectorised screen per batch.
+BATCH = 32
+
+
+def _first_fit_decreasing(state: Hosts, ranked: list[int], spare: list[int]) -> Hosts | None:
+    """Each item on the first used host (in opening order) that takes it, else a new host.
+
+    Loads only grow here, so a batch of items is screened against the used hosts at once: "does
+    not fit" stays true through the batch, "certainly fits" until the host receives an item.
+    Hosts changed or opened during the batch get the exact test. The result is exactly that of
+    one item at a time.
+    """
+    used: list[int] = []
+    for b in range(0, len(ranked), BATCH):
+        batch = ranked[b : b + BATCH]
+        known = np.array(used, dtype=np.int64)
+        ok = sure = np.zeros((len(batch), 0), dtype=np.bool_)
+        if known.size:
+            ok, sure = state.screen(np.repeat(batch, known.size), np.tile(known, len(batch)))
+            ok, sure = ok.reshape(len(batch), -1), sure.reshape(len(batch), -1)
+        changed = np.zeros(len(state.inv.hosts), dtype=np.bool_)
+        for k, i in enumerate(batch):
+            h = _first_screened(state, i, known, ok[k], sure[k], changed)
+            if h < 0 and len(used) > known.size:
+                newer = np.array(used[known.size :], dtype=np.int64)
+                fit = state.exact(i, newer)
+                h = int(newer[int(np.argmax(fit))]) if fit.any() else -1
+            if h < 0:
+                h = _open(state, i, spare, used)
+                if h < 0:
+                    return None
+            state.add(i, h, refresh=False)
+            changed[h] = True
+        state.refresh(np.flatnonzero(changed))
+    return state
+
+
+def _first_screened(
+    state: Hosts, i: int, hosts: IntArray, ok: BoolArray, sure: BoolArray, changed: BoolArray
+) -> int:
+    """The first of ``hosts`` that takes item ``i``, from a screen taken before ``changed``."""
+    candidates = np.flatnonzero(ok)
+    for k in range(0, candidates.size, CHUNK):
+        part = candidates[k : k + CHUNK]
+        hs = hosts[part]
+        good = sure[part] & ~changed[hs]
+        upto = int(np.argmax(good)) if good.any() else part.size
+        check = np.flatnonzero(~good[:upto])  # only the hosts before the first certain one
+        if check.size:
+            h_check = hs[check]
+            was = changed[h_check]
+            if was.any():
+                result = np.empty(check.size, dtype=np.bool_)
+                result[~was] = state.full(i, h_check[~was])
+                result[was] = state.exact(i, h_check[was])
+            else:
+                result = state.full(i, h_check)
+            good[check] = result
+        if good.any():
+            return int(hs[int(np.argmax(good))])
+    return -1
+
+
+#: Hosts fully tested at a time while looking for the first that fits.
+CHUNK = 8
+
+
+def _open(state: Hosts, i: int, spare: list[int], used: list[int]) -> int:
+    """The first spare host (largest first) that takes item ``i``, now used; -1 if none."""
+    ok = state.fits(i, np.array(spare, dtype=np.int64)) if spare else np.zeros(0, np.bool_)
+    if not ok.any():
+        return -1
+    h = spare.pop(int(np.argmax(ok)))
+    used.append(h)
+    return h
 
 
 def relabel(inv: Inventory, items: Items, state: Hosts, before_vms: IntArray) -> Hosts:

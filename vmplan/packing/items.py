@@ -26,6 +26,7 @@ class Items:
     peak: FloatArray
     allowed: BoolArray  # (items, hosts)
     conflicts: tuple[frozenset[int], ...]  # per item: items it may not share a host with
+    has_conflicts: BoolArray  # (items,) whether ``conflicts`` is not empty
     block_max: FloatArray  # (items, blocks): maximum of every block of samples
     block_mean: FloatArray  # (items, blocks): mean of every block of samples
     top: IntArray  # (items, TOP) the samples of every item's highest demand
@@ -97,6 +98,7 @@ def build(inv: Inventory) -> Items:
         peak=peak,
         allowed=allowed,
         conflicts=tuple(frozenset(c) for c in conflicts),
+        has_conflicts=np.array([bool(c) for c in conflicts], dtype=np.bool_),
         block_max=block_reduce(demand, np.maximum, edges),
         block_mean=block_reduce(demand, np.add, edges) / block_sizes(demand.shape[1]),
         top=top_samples(demand),

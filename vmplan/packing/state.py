@@ -58,47 +58,64 @@ class Hosts:
     def used(self) -> IntArray:
         return np.flatnonzero(self.count > 0)
 
-    def _screen(self, i: int, hosts: IntArray) -> tuple[BoolArray, BoolArray]:
-        """(possible, certain) over ``hosts`` from everything but the full-series test."""
+    def screen(self, its: IntArray, hosts: IntArray) -> tuple[BoolArray, BoolArray]:
+        """(possible, certain) for every pair (``its[k]``, ``hosts[k]``), without the full test.
+
+        While loads only grow (first-fit decreasing), "not possible" stays true; "certain" holds
+        until the host receives something.
+        """
         it = self.items
-        ok = it.allowed[i, hosts] & (self.mem[hosts] + it.memory[i] <= self.mem_cap[hosts])
-        for j in it.conflicts[i]:
-            h = self.where[j]
-            if h >= 0:
-                ok &= hosts != h
+        ok = it.allowed[its, hosts] & (self.mem[hosts] + it.memory[its] <= self.mem_cap[hosts])
+        for i in np.unique(its[it.has_conflicts[its]]).tolist():
+            taken = [self.where[j] for j in it.conflicts[i] if self.where[j] >= 0]
+            ok &= ~((its == i) & np.isin(hosts, taken))
         cap = self.cap[hosts]
-        sure: BoolArray = ok & (self.peak[hosts] + it.peak[i] <= cap)
-        rest = np.flatnonzero(ok & ~sure)
+        sure: BoolArray = ok & (self.peak[hosts] + it.peak[its] <= cap)
+        rest = np.flatnonzero(ok ^ sure)
         if rest.size:
             # the busiest samples of each host and of the item rule out most hosts cheaply
-            rows, c = hosts[rest], cap[rest, None]
-            at = np.concatenate(
-                (self.top[rows], np.broadcast_to(it.top[i], (rows.size, it.top.shape[1]))), axis=1
-            )
-            flat = at + (rows * self.load.shape[1])[:, None]
-            busiest = self.load.ravel().take(flat) + it.demand[i].take(at)
+            rows, ri, c = hosts[rest], its[rest], cap[rest, None]
+            at = np.concatenate((self.top[rows], it.top[ri]), axis=1)
+            busiest = self.load[rows[:, None], at] + it.demand[ri[:, None], at]
             out = (busiest > c).any(axis=1)
             ok[rest[out]] = False
-            rest, rows, c = rest[~out], rows[~out], c[~out]
+            keep = ~out
+            rest, rows, ri, c = rest[keep], rows[keep], ri[keep], c[keep]
         if rest.size:
-            certain = (self.block_max[rows] + it.block_max[i] <= c).all(axis=1)
+            certain = (self.block_max[rows] + it.block_max[ri] <= c).all(axis=1)
             sure[rest[certain]] = True
-            rest, rows, c = rest[~certain], rows[~certain], c[~certain]
-            impossible = (self.block_mean[rows] + it.block_mean[i] > c).any(axis=1)
+            keep = ~certain
+            rest, rows, ri, c = rest[keep], rows[keep], ri[keep], c[keep]
+            impossible = (self.block_mean[rows] + it.block_mean[ri] > c).any(axis=1)
             ok[rest[impossible]] = False
         return ok, sure
 
-    def _full(self, i: int, hosts: IntArray) -> BoolArray:
+    def _screen(self, i: int, hosts: IntArray) -> tuple[BoolArray, BoolArray]:
+        return self.screen(np.full(hosts.size, i, dtype=np.int64), hosts)
+
+    def full(self, i: int, hosts: IntArray) -> BoolArray:
         """The full test: combined series within the limit at every sample."""
         cap = self.cap[hosts, None]
         return np.asarray((self.load[hosts] + self.items.demand[i] <= cap).all(axis=1))
+
+    def exact(self, i: int, hosts: IntArray) -> BoolArray:
+        """Every test without screening (for hosts changed since a :meth:`screen`)."""
+        ok: BoolArray = self.items.allowed[i, hosts] & (
+            self.mem[hosts] + self.items.memory[i] <= self.mem_cap[hosts]
+        )
+        for j in self.items.conflicts[i]:
+            ok &= hosts != self.where[j]
+        idx = np.flatnonzero(ok)
+        if idx.size:
+            ok[idx] = self.full(i, hosts[idx])
+        return ok
 
     def fits(self, i: int, hosts: IntArray) -> BoolArray:
         """Which of ``hosts`` can take item ``i`` now (limits at every sample, memory, rules)."""
         ok, sure = self._screen(i, hosts)
         rest = np.flatnonzero(ok & ~sure)
         if rest.size:
-            sure[rest[self._full(i, hosts[rest])]] = True
+            sure[rest[self.full(i, hosts[rest])]] = True
         return sure
 
     def first_fit(self, i: int, hosts: IntArray, chunk: int = 8) -> int:
@@ -113,7 +130,7 @@ class Hosts:
             good = sure[part].copy()
             unsure = np.flatnonzero(~good)
             if unsure.size:
-                good[unsure[self._full(i, hosts[part[unsure]])]] = True
+                good[unsure[self.full(i, hosts[part[unsure]])]] = True
             if good.any():
                 return int(hosts[part[int(np.argmax(good))]])
         return -1
@@ -158,13 +175,24 @@ class Hosts:
             out.append(i)
         return out
 
-    def add(self, i: int, h: int) -> None:
+    def add(self, i: int, h: int, refresh: bool = True) -> None:
+        """Put item ``i`` on host ``h``; ``refresh=False`` leaves the host's peak, block maxima
+        and busiest samples stale until :meth:`refresh` (only the full test may see it then)."""
         self.where[i] = h
         self.load[h] += self.items.demand[i]
         self.mem[h] += self.items.memory[i]
         self.count[h] += 1
         self.block_mean[h] += self.items.block_mean[i]
-        self._refresh(h)
+        if refresh:
+            self._refresh(h)
+
+    def refresh(self, hosts: IntArray) -> None:
+        """Peaks, block maxima and busiest samples of ``hosts`` from their loads, all at once."""
+        rows = self.load[hosts]
+        if rows.shape[1]:
+            self.peak[hosts] = rows.max(axis=1)
+        self.block_max[hosts] = block_reduce(rows, np.maximum, self.edges)
+        self.top[hosts] = top_samples(rows)
 
     def remove(self, i: int) -> int:
         h = int(self.where[i])
