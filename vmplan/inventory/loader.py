@@ -303,6 +303,7 @@ def _demand(
 
     rows: list[FloatArray | None] = []
     wheres: list[Position] = []
+    csv_rows: list[int] = []  # the CSV column of every row, while all come from a CSV
     for v, spec, i in vm_specs:
         if v.cpu is not None:
             rows.append(v.cpu)
@@ -334,6 +335,7 @@ def _demand(
             else:
                 rows.append(table.values[col])
                 wheres.append(v.where)
+                csv_rows.append(col)
                 continue
         rows.append(None)
         wheres.append(v.where)
@@ -358,7 +360,13 @@ def _demand(
     present = [r for r in rows if r is not None]
     if len(present) != len(rows):  # a VM without a series must have been reported above
         raise AssertionError("a VM lost its series without a problem being reported")
-    matrix = np.vstack(present).astype(np.float64, copy=False)
+    whole = next(iter(csvs.values()), None) if len(csvs) == 1 else None
+    if whole is not None and len(present) == whole.values.shape[0] and csv_rows == list(
+        range(len(present))
+    ):
+        matrix = whole.values  # the CSV read whole, in VM order: its array, not a 160 MB copy
+    else:
+        matrix = np.vstack(present).astype(np.float64, copy=False)
     missing = np.isnan(matrix)
     if missing.any():
         counts = missing.sum(axis=1)
@@ -387,3 +395,4 @@ def _demand(
     # VMs x 2,016 samples
     matrix *= vcpus[:, None] / 100.0
     return matrix
+
