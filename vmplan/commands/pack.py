@@ -56,6 +56,7 @@ def pack(
         bandwidth=common.parse_bandwidth_option(bandwidth),
         time_limit=time_limit,
         max_migrations=max_migrations,
+        frontier=frontier,
     )
     cpu = common.parse_percent_option(cpu_limit, "--cpu-limit")
     memory = common.parse_percent_option(memory_limit, "--memory-limit")

@@ -5,9 +5,10 @@ One entry point, :func:`pack`, runs a portfolio and keeps the best verified resu
 
 1. repair today's placement (only what must move), then free hosts one at a time from the least
    loaded (:mod:`.consolidate`) -- this path yields the hosts/migrations frontier (on large
-   fleets it runs last, in the time left);
+   fleets, where it cannot catch up with the next path, it runs only when the frontier is asked
+   for or a migration budget is set);
 2. first-fit and best-fit decreasing from empty hosts (:mod:`.construct`), relabelled onto
-   today's hosts, then improved by freeing hosts (one variant on large fleets);
+   today's hosts, then improved by freeing hosts (one variant on large fleets, with fewer tries);
 3. for small instances, the exact MILP (:mod:`.exact`), which can prove optimality.
 
 Results compare by (hosts used, migrations). The lower bound is the best of :mod:`.bounds` and the
@@ -28,7 +29,7 @@ from vmplan.eligibility import eligibility
 from vmplan.model import IntArray, Inventory, Plan, Unplaced
 from vmplan.packing import bounds as bounds_mod
 from vmplan.packing import construct, exact
-from vmplan.packing.consolidate import Walk, free_hosts, repair
+from vmplan.packing.consolidate import TRIES_PER_ROUND, Walk, free_hosts, repair
 from vmplan.packing.explain import why_unplaced
 from vmplan.packing.items import Items, build, item_placement
 from vmplan.packing.state import Hosts
@@ -39,6 +40,8 @@ Progress = Callable[[str], None]
 
 #: From this many VM groups on, fewer and cheaper strategies run first.
 LARGE = 3000
+#: Hosts tried per round when freeing hosts of a large fleet (a failed try costs ~0.1 s there).
+TRIES_PER_ROUND_LARGE = 4
 #: How many of the best placements are scheduled before giving up on a budget or a safe order.
 CANDIDATES_SCHEDULED = 4
 
@@ -53,6 +56,7 @@ class PackSettings:
     bandwidth: float = 10e9 / 8  # bytes per second
     time_limit: float = 5.0  # seconds
     max_migrations: int | None = None
+    frontier: bool = False  # on large fleets, also walk from today's placement for the trade-off
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +119,7 @@ def pack(inv: Inventory, settings: PackSettings, progress: Progress | None = Non
     # respects a migration budget; on large fleets its steps are slow, so first-fit/best-fit
     # decreasing from scratch go first there and the walk gets the time that is left.
     walk_first = settings.max_migrations is not None or len(items) <= LARGE
+    tries = TRIES_PER_ROUND if len(items) <= LARGE else TRIES_PER_ROUND_LARGE
     if not failed and walk_first:
         consolidate(started + settings.time_limit * 0.5)
     for order, best in _variants(len(items)):
@@ -125,13 +130,13 @@ def pack(inv: Inventory, settings: PackSettings, progress: Progress | None = Non
             continue
         state = construct.relabel(inv, items, built, inv.current)
         alt = Walk(state, before_items, _reasons_from_scratch(inv, items, state, before_items))
-        free_hosts(alt, None, deadline, None)
+        free_hosts(alt, None, deadline, None, tries)
         name = f"{'best' if best else 'first'}-fit decreasing by {order.value}"
         for h, m, w, r in alt.frontier:
             frontier.append((h, m))
             keep(_Candidate(name, w, r, h, m))
         say(f"{name}: {alt.frontier[-1][0]} hosts")
-    if not failed and not walk_first:  # the frontier from today's placement, in the time left
+    if not failed and not walk_first and settings.frontier:  # today's trade-off, in the time left
         consolidate(max(deadline, time.monotonic() + settings.time_limit * 0.05))
     lower = bounds.best
     best_c = min(candidates, key=lambda c: (c.hosts, c.migrations)) if candidates else None

@@ -147,8 +147,10 @@ def free_hosts(
     budget: int | None,
     deadline: float,
     progress: Callable[[str], None] | None = None,
+    tries: int = TRIES_PER_ROUND,
 ) -> None:
-    """Empty hosts one at a time while one can be emptied (within ``budget`` migrations)."""
+    """Empty hosts one at a time while one of the ``tries`` least loaded can be emptied (within
+    ``budget`` migrations)."""
     names = [h.name for h in walk.state.inv.hosts]
     walk.record()
     while time.monotonic() < deadline:
@@ -160,7 +162,7 @@ def free_hosts(
             s.peak[used] / s.cap[used], s.mem[used] / np.maximum(s.mem_cap[used], EPS)
         )
         order = used[np.lexsort((used, fill, s.count[used]))]
-        for h in order[:TRIES_PER_ROUND].tolist():
+        for h in order[:tries].tolist():
             if time.monotonic() >= deadline:
                 return
             trial = _try_empty(walk, h, used[used != h])
