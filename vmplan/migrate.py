@@ -17,6 +17,7 @@ pages) plus ``SETUP_S``; a host's migration bandwidth is shared by its concurren
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,8 +73,13 @@ def schedule(
     mem = host_memory_use(inv, cur)
     pending = {int(v): int(target[v]) for v in np.flatnonzero(before != target)}
     order = sorted(pending, key=lambda v: (-inv.memory[v], v))
+    rank = {v: k for k, v in enumerate(order)}
+    queues: dict[int, list[int]] = {}  # destination -> its pending moves, in ``order``
+    for v in order:
+        queues.setdefault(pending[v], []).append(v)
     partners = _partners(inv)
     allowed = eligibility(inv).allowed
+    limits = _Limits(inv.cpu_cap * (1 + EPS) + EPS, inv.mem_cap * (1 + EPS), parallel)
     moves: list[Move] = []
     # a move that found no room stays blocked until its destination loses load: remember when
     tried: dict[int, int] = {}  # VM -> wave of its last failed fit test
@@ -82,10 +88,13 @@ def schedule(
     stops_left = len(pending) + 8  # staging stops allowed before the order counts as blocked
     while pending:
         wave += 1
-        chosen = _wave(inv, cur, cpu, mem, pending, order, partners, parallel, tried, shrank, wave)
+        chosen = _wave(
+            inv, cur, cpu, mem, pending, queues, rank, partners, limits, tried, shrank, wave
+        )
         staged = False
         if not chosen:
-            stop = _staging(inv, cur, cpu, mem, pending, order, partners, allowed, closed)
+            waiting = [v for v in order if v in pending]
+            stop = _staging(inv, cur, cpu, mem, pending, waiting, partners, allowed, closed)
             stops_left -= 1
             if stop is None or stops_left < 0:
                 return Schedule(tuple(moves), tuple(sorted(pending)))
@@ -95,6 +104,7 @@ def schedule(
         for v, d in chosen:
             busy[cur[v]] += 1
             busy[d] += 1
+        arrived = set()
         for v, d in chosen:
             s = int(cur[v])
             share = max(busy[s], busy[d])
@@ -114,8 +124,17 @@ def schedule(
             cur[v] = d
             if pending[v] == d:
                 del pending[v]
-        order = [v for v in order if v in pending]
+                arrived.add(d)
+        for d in arrived:
+            queues[d] = [v for v in queues[d] if v in pending]
     return Schedule(tuple(moves), ())
+
+
+@dataclass(frozen=True, slots=True)
+class _Limits:
+    cpu: FloatArray  # per host, with the rounding tolerance
+    memory: FloatArray
+    parallel: int
 
 
 def _fits(inv: Inventory, cpu: FloatArray, mem: FloatArray, v: int, d: int) -> bool:
@@ -130,30 +149,51 @@ def _wave(
     cpu: FloatArray,
     mem: FloatArray,
     pending: dict[int, int],
-    order: list[int],
+    queues: dict[int, list[int]],
+    rank: dict[int, int],
     partners: dict[int, set[int]],
-    parallel: int,
+    limits: _Limits,
     tried: dict[int, int],
     shrank: IntArray,
     wave: int,
 ) -> list[tuple[int, int]]:
-    """The moves of one wave: greedy, largest first, each checked against start + incoming."""
-    inc_cpu = cpu.copy()
-    inc_mem = mem.copy()
-    # plain lists: this loop runs over every pending move in every wave
+    """The moves of one wave: greedy, largest first, each checked against start + incoming.
+
+    The pending moves are visited in ``order`` (by ``rank``) by merging the destinations' queues,
+    so that a destination with no slot left this wave costs nothing more.
+    """
+    parallel = limits.parallel
+    # plain lists: this loop runs over many pending moves in every wave
     busy = [0] * len(inv.hosts)
     where = cur.tolist()
     last_shrank = shrank.tolist()
+    inc_cpu: dict[int, FloatArray] = {}  # destination -> its load plus this wave's arrivals
+    inc_mem = mem.tolist()
+    mem_cap = limits.memory.tolist()
     chosen: list[tuple[int, int]] = []
     arriving: dict[int, set[int]] = {}
     leaving: set[int] = set()
-    for v in order:
-        s, d = where[v], pending[v]
-        if busy[s] >= parallel or busy[d] >= parallel:
+    heap = [(rank[q[0]], d, 0) for d, q in queues.items() if q]
+    heapq.heapify(heap)
+    while heap:
+        _, d, k = heapq.heappop(heap)
+        if busy[d] >= parallel:
+            continue  # no slot left on d this wave: the rest of its queue waits
+        q = queues[d]
+        if k + 1 < len(q):
+            heapq.heappush(heap, (rank[q[k + 1]], d, k + 1))
+        v = q[k]
+        s = where[v]
+        if busy[s] >= parallel:
             continue
         if v in tried and last_shrank[d] < tried[v]:
             continue  # nothing left d since this move last failed: it fails again
-        if not _fits(inv, inc_cpu, inc_mem, v, d):
+        load = inc_cpu.get(d)
+        if load is None:
+            load = cpu[d]
+        if inc_mem[d] + inv.memory[v] > mem_cap[d] or not bool(
+            (load + inv.demand[v] <= limits.cpu[d]).all()
+        ):
             if d not in arriving:  # failed on d's own load, not on this wave's arrivals
                 tried[v] = wave
             continue
@@ -163,7 +203,7 @@ def _wave(
         if any(u in arriving.get(s, set()) for u in mates):
             continue
         chosen.append((v, d))
-        inc_cpu[d] += inv.demand[v]
+        inc_cpu[d] = load + inv.demand[v]
         inc_mem[d] += inv.memory[v]
         busy[s] += 1
         busy[d] += 1

@@ -361,8 +361,10 @@ def _demand(
     if len(present) != len(rows):  # a VM without a series must have been reported above
         raise AssertionError("a VM lost its series without a problem being reported")
     whole = next(iter(csvs.values()), None) if len(csvs) == 1 else None
-    if whole is not None and len(present) == whole.values.shape[0] and csv_rows == list(
-        range(len(present))
+    if (
+        whole is not None
+        and len(present) == whole.values.shape[0]
+        and csv_rows == list(range(len(present)))
     ):
         matrix = whole.values  # the CSV read whole, in VM order: its array, not a 160 MB copy
     else:
@@ -395,4 +397,3 @@ def _demand(
     # VMs x 2,016 samples
     matrix *= vcpus[:, None] / 100.0
     return matrix
-

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 from yaml.reader import ReaderError
@@ -139,7 +140,7 @@ def compose(text: str) -> Node | None:
     try:
         loader = _Loader(text)
         while True:
-            event = loader.get_event()
+            event: Any = loader.get_event()  # narrowed by the type tests below
             kind = type(event)
             if kind is stream_end:
                 break
