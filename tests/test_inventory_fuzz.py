@@ -331,3 +331,35 @@ def test_a_mutated_csv_loads_exactly_as_written_or_is_reported(
                 assert demand[k, t] == pytest.approx(float(cell) / 100 * CSV_VCPUS[k], rel=1e-12)
             else:
                 assert demand[k, t] == demand[k].max()
+
+
+def typed_by_the_yaml_rules(v: str) -> object:
+    """The YAML 1.1 typing of a plain scalar, one pattern after another (the reference)."""
+    from vmplan.inventory import yamlnodes as yn
+
+    if yn._NULL.match(v):
+        return None
+    if yn._BOOL.match(v):
+        return v.lower() in ("yes", "true", "on")
+    if yn._INT.match(v):
+        return int(v.replace("_", ""))
+    if yn._FLOAT.match(v):
+        low = v.replace("_", "").lower()
+        if low.endswith(".inf"):
+            return float("-inf") if low.startswith("-") else float("inf")
+        return float("nan") if low == ".nan" else float(low)
+    return v
+
+
+words = st.sampled_from(["", "~", "null", "NULL", "yes", "No", "on", "OFF", "true", ".inf", "-.inf"])
+scalars = words | st.from_regex(r"\A[-+.~0-9a-zA-Z_]{0,8}\Z") | st.text(max_size=8)
+
+
+@given(scalars)
+def test_plain_scalars_are_typed_by_the_yaml_rules(v: str) -> None:
+    from vmplan.inventory import yamlnodes as yn
+
+    got = yn.plain_value(yn.Scalar(1, 1, None, 1, v, True, True))
+    want = typed_by_the_yaml_rules(v)
+    assert type(got) is type(want)
+    assert got == want or (got != got and want != want)  # NaN

@@ -22,7 +22,7 @@ import numpy as np
 from vmplan.model import FloatArray
 
 #: Rows per block: a block's arrays stay in the processor's cache.
-BLOCK_ROWS = 16
+BLOCK_ROWS = 64
 #: Threads at most (a block is small; more threads mostly wait for the GIL).
 WORKERS = 2
 _COMMA, _DOT, _ZERO = 44, 46, 48

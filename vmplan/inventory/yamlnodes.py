@@ -257,6 +257,11 @@ _FLOAT = re.compile(
 PlainValue = str | int | float | bool | None
 
 
+# the first characters that null, boolean and number patterns can start with ('' is null)
+_WORD_START = frozenset(["", "~", "n", "N", "y", "Y", "t", "T", "f", "F", "o", "O"])
+_NUMBER_START = frozenset("0123456789+-.")
+
+
 def plain_value(node: Scalar) -> PlainValue:
     """The typed value of a scalar: quoted scalars are strings, plain ones follow YAML 1.1 rules."""
     if node.tag is not None:
@@ -266,10 +271,15 @@ def plain_value(node: Scalar) -> PlainValue:
     if not node.plain:
         return node.value
     v = node.value
-    if _NULL.match(v):
-        return None
-    if _BOOL.match(v):
-        return v.lower() in ("yes", "true", "on")
+    first = v[:1]
+    if first in _WORD_START:  # a null or a boolean, or just text
+        if _NULL.match(v):
+            return None
+        if _BOOL.match(v):
+            return v.lower() in ("yes", "true", "on")
+        return v
+    if first not in _NUMBER_START:  # most names: no pattern can match
+        return v
     if _INT.match(v):
         return int(v.replace("_", ""))
     if _FLOAT.match(v):
