@@ -351,7 +351,9 @@ def typed_by_the_yaml_rules(v: str) -> object:
     return v
 
 
-words = st.sampled_from(["", "~", "null", "NULL", "yes", "No", "on", "OFF", "true", ".inf", "-.inf"])
+words = st.sampled_from(
+    ["", "~", "null", "NULL", "yes", "No", "on", "OFF", "true", ".inf", "-.inf"]
+)
 scalars = words | st.from_regex(r"\A[-+.~0-9a-zA-Z_]{0,8}\Z") | st.text(max_size=8)
 
 

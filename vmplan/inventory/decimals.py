@@ -75,7 +75,7 @@ def parse_cells(buf: np.ndarray, n_cells: int) -> FloatArray | None:
     return mantissa
 
 
-def csv_columns(body: bytes, n: int) -> FloatArray | None:
+def csv_columns(body: bytes, n: int, workers: int = WORKERS) -> FloatArray | None:
     """The ``n`` value columns of CSV rows ``stamp,v1,..,vn`` as an (n, rows) array, or None.
 
     Blank lines are skipped. None when a row has another number of cells or a cell is not a plain
@@ -102,7 +102,7 @@ def csv_columns(body: bytes, n: int) -> FloatArray | None:
         return True
 
     starts = range(0, len(rows), BLOCK_ROWS)
-    workers = min(WORKERS, os.cpu_count() or 1, len(starts))
+    workers = min(workers, os.cpu_count() or 1, len(starts))
     if workers <= 1:
         return out if all(block(k) for k in starts) else None
     with ThreadPoolExecutor(workers) as pool:

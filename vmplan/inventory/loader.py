@@ -7,26 +7,24 @@ rules, a ``cpu_series`` column for every VM without an inline series, and equal 
 Missing samples are filled with the VM's own highest observed value, so a gap in the data can
 never make a host look emptier than it may have been; each filled VM gets a warning.
 
-A ``cpu_series`` CSV named on a line of its own (``cpu_series: file.csv``) starts loading in the
-background as soon as the YAML text is read, while the YAML is parsed and checked (on a large
-fleet both take about a second); the result is used only if the checked inventory names that
-very file.
+A large ``cpu_series`` CSV named on a line of its own (``cpu_series: file.csv``) is parsed by
+another process (:mod:`.prefetch`) while this one parses and checks the YAML; the result is used
+only if the checked inventory names that very file.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
 
 import numpy as np
 
 from vmplan.inventory import files, schema, series
 from vmplan.inventory import yamlnodes as yn
+from vmplan.inventory.prefetch import Prefetch
 from vmplan.model import VM, FloatArray, Host, Inventory, Rule
 from vmplan.problems import InputError, Level, Position, Problem, did_you_mean
 
@@ -45,13 +43,17 @@ def load(paths: Sequence[str | Path], max_yaml_bytes: int = MAX_YAML_BYTES) -> L
     """Read and merge inventory files. Raises :class:`InputError` with every problem found."""
     problems: list[Problem] = []
     specs: list[schema.FileSpec] = []
-    early: dict[str, _Background[_CsvRead]] = {}
-    for path in paths:
-        spec, found = _read_one(Path(path), str(path), max_yaml_bytes, early)
-        problems += found
-        if spec is not None:
-            specs.append(spec)
-    inventory, found = _merge(specs, early)
+    early: dict[str, Prefetch] = {}
+    try:
+        for path in paths:
+            spec, found = _read_one(Path(path), str(path), max_yaml_bytes, early)
+            problems += found
+            if spec is not None:
+                specs.append(spec)
+        inventory, found = _merge(specs, early)
+    finally:
+        for unused in early.values():  # a YAML error, or the file names another CSV
+            unused.cancel()
     problems += found
     if inventory is None or _errors(problems):
         raise InputError(problems)
@@ -62,32 +64,6 @@ def _errors(problems: list[Problem]) -> bool:
     return any(p.level is Level.ERROR for p in problems)
 
 
-_CsvRead = tuple[series.CsvSeries | None, list[Problem]]
-T = TypeVar("T")
-
-
-class _Background(Generic[T]):
-    """A call running on a daemon thread (an abandoned one never delays the exit)."""
-
-    def __init__(self, call: Callable[[], T]) -> None:
-        self._out: list[T] = []
-        self._error: list[BaseException] = []
-        self._thread = threading.Thread(target=self._run, args=(call,), daemon=True)
-        self._thread.start()
-
-    def _run(self, call: Callable[[], T]) -> None:
-        try:
-            self._out.append(call())
-        except BaseException as exc:  # handed to the caller of result()
-            self._error.append(exc)
-
-    def result(self) -> T:
-        self._thread.join()
-        if self._error:
-            raise self._error[0]
-        return self._out[0]
-
-
 # a top-level ``cpu_series: name`` line, the name maybe quoted (anything fancier is read later)
 _CPU_SERIES_LINE = re.compile(r"^cpu_series:[ \t]*(['\"]?)([^'\"#\n]+?)\1[ \t]*$", re.MULTILINE)
 
@@ -96,12 +72,8 @@ def _csv_path(yaml_shown: str, rel: str) -> Path:
     return Path(yaml_shown).parent / rel
 
 
-def _read_csv(path: Path) -> _CsvRead:
-    return series.read_csv(path, str(path), MAX_CSV_BYTES)
-
-
 def _read_one(
-    path: Path, shown: str, max_bytes: int, early: dict[str, _Background[_CsvRead]]
+    path: Path, shown: str, max_bytes: int, early: dict[str, Prefetch]
 ) -> tuple[schema.FileSpec | None, list[Problem]]:
     top = Position(shown, 0, 0)
     try:
@@ -153,9 +125,11 @@ def _read_one(
         ]
     del data
     named = _CPU_SERIES_LINE.search(text)
-    if named:
+    if named and str(_csv_path(shown, named.group(2))) not in early:
         csv = _csv_path(shown, named.group(2))
-        early.setdefault(str(csv), _Background(lambda: _read_csv(csv)))
+        job = Prefetch.start(csv, MAX_CSV_BYTES)
+        if job is not None:
+            early[str(csv)] = job
     try:
         root = yn.compose(text)
     except yn.YamlError as exc:
@@ -165,7 +139,7 @@ def _read_one(
 
 
 def _merge(
-    specs: list[schema.FileSpec], early: dict[str, _Background[_CsvRead]]
+    specs: list[schema.FileSpec], early: dict[str, Prefetch]
 ) -> tuple[Inventory | None, list[Problem]]:
     problems: list[Problem] = []
     broken = set().union(*(s.broken_names for s in specs))
@@ -335,7 +309,7 @@ def _demand(
     vm_specs: list[tuple[schema.VmSpec, schema.FileSpec, int]],
     specs: list[schema.FileSpec],
     problems: list[Problem],
-    early: dict[str, _Background[_CsvRead]],
+    early: dict[str, Prefetch],
 ) -> FloatArray | None:
     """Gather every VM's series (inline or CSV), check lengths, fill gaps, convert to cores."""
     csvs: dict[str, series.CsvSeries | None] = {}
@@ -345,7 +319,10 @@ def _demand(
         rel = str(spec.cpu_series.value)
         path = _csv_path(spec.file, rel)
         job = early.pop(str(path), None)
-        loaded, found = job.result() if job is not None else _read_csv(path)
+        done = job.result() if job is not None else None
+        loaded, found = (
+            done if done is not None else series.read_csv(path, str(path), MAX_CSV_BYTES)
+        )
         for p in found:  # a file-level problem (missing, unreadable) belongs on the cpu_series key
             if p.line == 1 and p.column == 1 and p.rule == "input":
                 w = spec.cpu_series.where

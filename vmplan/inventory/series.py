@@ -158,10 +158,19 @@ def read_csv(path: Path, shown: str, max_bytes: int) -> tuple[CsvSeries | None, 
         return None, [
             Problem.at(top, "", f"cannot read the CPU series file: {exc.strerror}", "input")
         ]
+    if len(data) > max_bytes:
+        return None, [Problem.at(top, "", f"file is over the {max_bytes >> 20} MiB limit", "input")]
+    return parse_csv(data, shown)
+
+
+def parse_csv(
+    data: bytes, shown: str, workers: int = decimals.WORKERS
+) -> tuple[CsvSeries | None, list[Problem]]:
+    """The CSV's text (as read by :func:`read_csv`) into series, or every problem found."""
+    top = Position(shown, 1, 1)
     not_text = files.text_problem(data, "CSV")
-    if not_text or len(data) > max_bytes:
-        message = not_text or f"file is over the {max_bytes >> 20} MiB limit"
-        return None, [Problem.at(top, "", message, "input")]
+    if not_text:
+        return None, [Problem.at(top, "", not_text, "input")]
     data = data.replace(b"\r\n", b"\n")
     head, _, body = data.partition(b"\n")
     header = head.decode("utf-8-sig", "replace").split(",")
@@ -192,7 +201,7 @@ def read_csv(path: Path, shown: str, max_bytes: int) -> tuple[CsvSeries | None, 
         columns.setdefault(name, j)
         col += len(raw) + 1
     n = len(header) - 1
-    values = decimals.csv_columns(body, n)  # plain decimals: the fast path, already by column
+    values = decimals.csv_columns(body, n, workers)  # plain decimals: fast, already by column
     if values is None:
         values = _loadtxt_columns(body, n)
     if values is None or ((values < 0) | (values > 100)).any():  # NaN (missing) compares False

@@ -1,0 +1,93 @@
+"""A large cpu_series CSV parsed by a second process loads exactly like one read in-process."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vmplan.inventory import load, loader, prefetch, series
+from vmplan.problems import InputError
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the prefetch forks: Linux only")
+
+INVENTORY = """\
+version: 1
+cpu_series: {csv}
+hosts:
+  - {{name: esx01, cpus: 16, memory: 64GiB}}
+vms:
+  - {{name: web01, host: esx01, vcpus: 4, memory: 8GiB}}
+  - {{name: web02, host: esx01, vcpus: 2, memory: 8GiB}}
+"""
+
+
+@pytest.fixture
+def every_csv_prefetched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Prefetch even small files, and record which files were."""
+    started: list[str] = []
+    real = prefetch.Prefetch.start.__func__  # type: ignore[attr-defined]
+
+    def start(cls: type[prefetch.Prefetch], path: Path, max_bytes: int) -> object:
+        job = real(cls, path, max_bytes)
+        if job is not None:
+            started.append(path.name)
+        return job
+
+    monkeypatch.setattr(prefetch, "MIN_BYTES", 0)
+    monkeypatch.setattr(prefetch.Prefetch, "start", classmethod(start))
+    return started
+
+
+def test_a_prefetched_csv_loads_like_one_read_here(write, every_csv_prefetched) -> None:
+    rows = "".join(f"t{t},{t % 97}.5,{(3 * t) % 100}\n" for t in range(300))
+    csv = write("cpu.csv", "timestamp,web01,web02\n" + rows)
+    path = write("inv.yaml", INVENTORY.format(csv="cpu.csv"))
+    got = load([path]).inventory.demand
+    assert every_csv_prefetched == ["cpu.csv"]
+    table, problems = series.read_csv(csv, str(csv), loader.MAX_CSV_BYTES)
+    assert table is not None and not problems
+    assert np.array_equal(got, table.values * (np.array([[4.0], [2.0]]) / 100.0))  # as the loader
+
+
+def test_problems_found_by_the_child_are_reported_with_their_positions(
+    write, every_csv_prefetched
+) -> None:
+    write("cpu.csv", "timestamp,web01,web02\nt0,5,busy\nt1,5,101\n")
+    path = write("inv.yaml", INVENTORY.format(csv="cpu.csv"))
+    with pytest.raises(InputError) as caught:
+        load([path])
+    assert every_csv_prefetched == ["cpu.csv"]
+    found = [(p.line, p.column, p.path, p.message) for p in caught.value.problems]
+    assert found == [
+        (2, 6, "rows[1][2]", "expected a number from 0 to 100 or an empty cell, got 'busy'"),
+        (3, 6, "rows[2][2]", "expected a value from 0 to 100 (% of the VM's vCPUs), got 101"),
+    ]
+
+
+def test_a_line_that_only_looks_like_the_csv_name_is_not_trusted(
+    write, every_csv_prefetched
+) -> None:
+    # the line says a.csv, but a later key wins for YAML: b.csv is what counts
+    write("a.csv", "timestamp,web01,web02\nt0,1,1\n")
+    write("b.csv", "timestamp,web01,web02\nt0,50,50\n")
+    text = INVENTORY.format(csv="a.csv").replace("hosts:", "cpu_series: b.csv\nhosts:", 1)
+    path = write("inv.yaml", text)
+    with pytest.raises(InputError) as caught:  # a key given twice is an error, not a guess
+        load([path])
+    assert "cpu_series" in str(caught.value.problems[0].path)
+    assert every_csv_prefetched == ["a.csv"]
+
+
+def test_the_prefetch_is_used_only_for_the_file_the_inventory_names(
+    write, every_csv_prefetched
+) -> None:
+    write("a.csv", "timestamp,web01,web02\nt0,1,1\n")
+    write("b.csv", "timestamp,web01,web02\nt0,50,50\n")
+    # a comment after the name: the line is not taken at its word, the YAML decides
+    text = INVENTORY.format(csv="b.csv  # a.csv")
+    path = write("inv.yaml", text)
+    inv = load([path]).inventory
+    assert inv.demand[:, 0].tolist() == [2.0, 1.0]
