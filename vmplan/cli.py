@@ -6,6 +6,7 @@ usage; 70 an internal error (a bug: please report it).
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -14,6 +15,7 @@ from vmplan import __version__
 from vmplan.commands import check, evacuate, pack, report, schema
 
 EXIT_BUG = 70
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a Unix tool stopped by SIGPIPE
 
 app = typer.Typer(
     name="vmplan",
@@ -49,15 +51,38 @@ app.command("schema")(schema.schema)
 
 
 def main() -> None:
-    """Console-script entry point: run the app; an unexpected exception is a bug, not a finding."""
+    """Console-script entry point: run the app, then leave at once with its exit code.
+
+    The work is done and every output file closed by then, so the interpreter's teardown is
+    skipped: freeing the objects of a 10,000-VM plan one by one took about 0.3 s.
+    """
+    code = run()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # the reader has gone (``vmplan ... | head``): nothing left to say
+        code = EXIT_BROKEN_PIPE
+    os._exit(code)
+
+
+def run() -> int:
+    """The app's exit code; an unexpected exception is a bug, not a finding."""
     try:
         app()
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        sys.stderr.write(f"{exc.code}\n")
+        return 1
     except KeyboardInterrupt:
         sys.stderr.write("vmplan: interrupted\n")
-        sys.exit(130)
+        return 130
+    except BrokenPipeError:  # the reader has gone: stop quietly, as other Unix tools do
+        return EXIT_BROKEN_PIPE
     except Exception as exc:
         sys.stderr.write(
             f"vmplan: internal error ({type(exc).__name__}: {exc}). This is a bug in vmplan "
             f"{__version__}; please report it with the command line and the input files.\n"
         )
-        sys.exit(EXIT_BUG)
+        return EXIT_BUG
+    return 0
