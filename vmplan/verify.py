@@ -39,12 +39,15 @@ def _loads(
 
 
 def _over(inv: Inventory, cpu: FloatArray, mem: FloatArray, hosts: IntArray) -> list[str]:
+    """Hosts over a limit; row ``k`` of ``cpu`` and entry ``k`` of ``mem`` belong to ``hosts[k]``."""
     out = []
-    for h in hosts:
-        name = inv.hosts[h].name
-        if (cpu[h] > inv.cpu_cap[h] * (1 + EPS) + EPS).any():
-            out.append(f"host {name} over its CPU limit at sample {int(np.argmax(cpu[h]))}")
-        if mem[h] > inv.mem_cap[h] * (1 + EPS):
+    cpu_over = (cpu > (inv.cpu_cap[hosts] * (1 + EPS) + EPS)[:, None]).any(axis=1)
+    mem_over = mem > inv.mem_cap[hosts] * (1 + EPS)
+    for k in np.flatnonzero(cpu_over | mem_over).tolist():
+        name = inv.hosts[hosts[k]].name
+        if cpu_over[k]:
+            out.append(f"host {name} over its CPU limit at sample {int(np.argmax(cpu[k]))}")
+        if mem_over[k]:
             out.append(f"host {name} over its memory limit")
     return out
 
@@ -107,7 +110,8 @@ def verify_plan(inv: Inventory, plan: Plan, parallel: int) -> list[str]:
     for w in sorted(waves):
         moves = [plan.moves[i] for i in waves[w]]
         targets = np.unique(np.array([m.target for m in moves], dtype=np.int64))
-        during_cpu, during_mem = cpu.copy(), mem.copy()
+        row = {h: k for k, h in enumerate(targets.tolist())}
+        during_cpu, during_mem = cpu[targets], mem[targets]  # the destinations' rows, copied
         busy: Counter[int] = Counter()
         moved: set[int] = set()
         for m in moves:
@@ -122,8 +126,8 @@ def verify_plan(inv: Inventory, plan: Plan, parallel: int) -> list[str]:
                 out.append(f"wave {w}: VM {inv.vms[m.vm].name} moves onto a closed host")
             if inv.vcpus[m.vm] > inv.host_cores[m.target]:
                 out.append(f"wave {w}: VM {inv.vms[m.vm].name} too wide for its destination")
-            during_cpu[m.target] += inv.demand[m.vm]
-            during_mem[m.target] += inv.memory[m.vm]
+            during_cpu[row[m.target]] += inv.demand[m.vm]
+            during_mem[row[m.target]] += inv.memory[m.vm]
             busy[m.source] += 1
             busy[m.target] += 1
         out += [f"wave {w}: {why}" for why in _over(inv, during_cpu, during_mem, targets)]
