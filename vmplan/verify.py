@@ -18,7 +18,7 @@ from collections import Counter
 
 import numpy as np
 
-from vmplan.model import EPS, FloatArray, IntArray, Inventory, Plan, Rule, RuleKind
+from vmplan.model import EPS, BoolArray, FloatArray, IntArray, Inventory, Plan, Rule, RuleKind
 from vmplan.rulecheck import broken
 
 
@@ -41,8 +41,10 @@ def _loads(
 def _over(inv: Inventory, cpu: FloatArray, mem: FloatArray, hosts: IntArray) -> list[str]:
     """Hosts over a limit; row ``k`` of ``cpu`` and entry ``k`` of ``mem`` belong to ``hosts[k]``."""
     out = []
-    cpu_over = (cpu > (inv.cpu_cap[hosts] * (1 + EPS) + EPS)[:, None]).any(axis=1)
-    mem_over = mem > inv.mem_cap[hosts] * (1 + EPS)
+    cpu_over: BoolArray = np.asarray(
+        (cpu > (inv.cpu_cap[hosts] * (1 + EPS) + EPS)[:, None]).any(axis=1), dtype=np.bool_
+    )
+    mem_over: BoolArray = np.asarray(mem > inv.mem_cap[hosts] * (1 + EPS), dtype=np.bool_)
     for k in np.flatnonzero(cpu_over | mem_over).tolist():
         name = inv.hosts[hosts[k]].name
         if cpu_over[k]:
