@@ -95,13 +95,13 @@ def _first_screened(
     state: Hosts, i: int, hosts: IntArray, ok: BoolArray, sure: BoolArray, changed: BoolArray
 ) -> int:
     """The first of ``hosts`` that takes item ``i``, from a screen taken before ``changed``."""
-    candidates = np.flatnonzero(ok)
+    candidates = ok.nonzero()[0]
     for k in range(0, candidates.size, CHUNK):
         part = candidates[k : k + CHUNK]
         hs = hosts[part]
         good = sure[part] & ~changed[hs]
         upto = int(np.argmax(good)) if good.any() else part.size
-        check = np.flatnonzero(~good[:upto])  # only the hosts before the first certain one
+        check = (~good[:upto]).nonzero()[0]  # only the hosts before the first certain one
         if check.size:
             h_check = hs[check]
             was = changed[h_check]

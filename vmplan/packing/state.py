@@ -1,5 +1,8 @@
 """Hosts being filled: running loads (hosts x samples) and a vectorised fit test.
 
+(The hot paths call ``a.nonzero()[0]``: ``np.flatnonzero``'s Python wrapper costs more than the
+work on these small arrays, and the fit test runs tens of thousands of times.)
+
 The fit test of an item against many hosts at once prunes with cheap bounds before the
 full-series check, on blocks of consecutive samples (at most 256 blocks): a host that, block by
 block, has its maximum plus the item's maximum within the limit certainly fits; a host whose mean
@@ -56,7 +59,7 @@ class Hosts:
         return new
 
     def used(self) -> IntArray:
-        return np.flatnonzero(self.count > 0)
+        return (self.count > 0).nonzero()[0]
 
     def screen(self, its: IntArray, hosts: IntArray) -> tuple[BoolArray, BoolArray]:
         """(possible, certain) for every pair (``its[k]``, ``hosts[k]``), without the full test.
@@ -71,12 +74,15 @@ class Hosts:
             ok &= ~((its == i) & np.isin(hosts, taken))
         cap = self.cap[hosts]
         sure: BoolArray = ok & (self.peak[hosts] + it.peak[its] <= cap)
-        rest = np.flatnonzero(ok ^ sure)
+        rest = (ok ^ sure).nonzero()[0]
         if rest.size:
             # the busiest samples of each host and of the item rule out most hosts cheaply
             rows, ri, c = hosts[rest], its[rest], cap[rest, None]
             at = np.concatenate((self.top[rows], it.top[ri]), axis=1)
-            busiest = self.load[rows[:, None], at] + it.demand[ri[:, None], at]
+            samples = self.load.shape[1]  # flat indices: ``take`` beats 2-D fancy indexing
+            busiest = self.load.take(at + (rows * samples)[:, None]) + it.demand.take(
+                at + (ri * samples)[:, None]
+            )
             out = (busiest > c).any(axis=1)
             ok[rest[out]] = False
             keep = ~out
@@ -105,7 +111,7 @@ class Hosts:
         )
         for j in self.items.conflicts[i]:
             ok &= hosts != self.where[j]
-        idx = np.flatnonzero(ok)
+        idx = ok.nonzero()[0]
         if idx.size:
             ok[idx] = self.full(i, hosts[idx])
         return ok
@@ -113,7 +119,7 @@ class Hosts:
     def fits(self, i: int, hosts: IntArray) -> BoolArray:
         """Which of ``hosts`` can take item ``i`` now (limits at every sample, memory, rules)."""
         ok, sure = self._screen(i, hosts)
-        rest = np.flatnonzero(ok & ~sure)
+        rest = (ok & ~sure).nonzero()[0]
         if rest.size:
             sure[rest[self.full(i, hosts[rest])]] = True
         return sure
@@ -124,11 +130,11 @@ class Hosts:
         Full tests run a chunk at a time and stop at the first fit.
         """
         ok, sure = self._screen(i, hosts)
-        cand = np.flatnonzero(ok)
+        cand = ok.nonzero()[0]
         for k in range(0, cand.size, chunk):
             part = cand[k : k + chunk]
             good = sure[part].copy()
-            unsure = np.flatnonzero(~good)
+            unsure = (~good).nonzero()[0]
             if unsure.size:
                 good[unsure[self.full(i, hosts[part[unsure]])]] = True
             if good.any():
