@@ -114,9 +114,11 @@ def _eject(walk: Walk, i: int, hosts: IntArray, exclude: int = -1) -> bool:
         on_g = np.flatnonzero(s.where == g)
         if on_g.size == 0:
             continue
-        # all candidates u at once: load[g] - d[u] + d[i] <= cap at every sample
-        rows = s.load[g][None, :] - it.demand[on_g] + it.demand[i][None, :]
-        room = (rows <= s.cap[g]).all(axis=1)
+        # all candidates u at once: load[g] - d[u] + d[i] <= cap at every sample, i.e. d[u]
+        # covers the excess where there is one (demand is never negative)
+        excess = s.load[g] + it.demand[i] - s.cap[g]
+        over = (excess > 0).nonzero()[0]
+        room = (it.demand[np.ix_(on_g, over)] >= excess[over]).all(axis=1)
         room &= s.mem[g] - it.memory[on_g] + it.memory[i] <= s.mem_cap[g]
         if not room.any():
             continue
@@ -127,19 +129,19 @@ def _eject(walk: Walk, i: int, hosts: IntArray, exclude: int = -1) -> bool:
         for u in cands.tolist():
             if not s.fits_with_out(i, g, u):
                 continue
-            s.remove(u)
+            # u's new host is one of the others: what g holds does not matter to that search
             target = s.best_fit(u, others) if others.size else -1
-            if target >= 0 and _conflict_free_after(s, i, g):
+            if target >= 0 and _conflict_free_after(s, i, g, leaving=u):
+                s.remove(u)
                 s.add(i, g)
                 s.add(u, target)
                 walk.reasons.setdefault(u, f"make room on {names[g]}")
                 return True
-            s.add(u, g)
     return False
 
 
-def _conflict_free_after(s: Hosts, i: int, g: int) -> bool:
-    return all(s.where[j] != g for j in s.items.conflicts[i])
+def _conflict_free_after(s: Hosts, i: int, g: int, leaving: int) -> bool:
+    return all(s.where[j] != g or j == leaving for j in s.items.conflicts[i])
 
 
 def free_hosts(
