@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
 from vmplan.problems import Position
 
@@ -137,19 +136,28 @@ class Inventory:
         )
 
 
-def assignment_matrix(placement: IntArray, n_hosts: int) -> sparse.csr_matrix:
-    """Sparse (hosts x VMs) 0/1 matrix of a placement; VMs at index -1 are left out."""
-    placed = np.flatnonzero(placement >= 0)
-    return sparse.csr_matrix(
-        (np.ones(placed.size), (placement[placed], placed)),
-        shape=(n_hosts, placement.size),
-    )
+def sum_rows(rows: FloatArray, labels: IntArray, n_labels: int) -> FloatArray:
+    """The rows of every label added up, in row order (label -1: left out): (labels, columns).
+
+    One sum per label over a gather of its rows, so each is added in order like ``np.add.at``
+    would (which takes seconds on 2-D rows at 10,000 x 2,016; this takes ~0.05 s).
+    """
+    out = np.zeros((n_labels, rows.shape[1]))
+    placed = (labels >= 0).nonzero()[0]
+    order = placed[np.argsort(labels[placed], kind="stable")]
+    sorted_labels = labels[order]
+    starts = np.flatnonzero(np.diff(sorted_labels, prepend=-2))
+    ends = np.append(starts[1:], order.size)
+    single = ends - starts == 1
+    out[sorted_labels[starts[single]]] = rows[order[starts[single]]]
+    for a, b in zip(starts[~single].tolist(), ends[~single].tolist(), strict=True):
+        out[sorted_labels[a]] = rows[order[a:b]].sum(axis=0)
+    return out
 
 
 def host_loads(inv: Inventory, placement: IntArray) -> FloatArray:
     """Combined CPU demand in cores of every host at every sample: (hosts, samples)."""
-    m = assignment_matrix(placement, len(inv.hosts))
-    return np.asarray(m @ inv.demand, dtype=np.float64)
+    return sum_rows(inv.demand, placement, len(inv.hosts))
 
 
 def host_memory_use(inv: Inventory, placement: IntArray) -> FloatArray:

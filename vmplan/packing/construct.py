@@ -13,6 +13,7 @@ import enum
 import numpy as np
 
 from vmplan.model import BoolArray, IntArray, Inventory
+from vmplan.packing.assign import assign
 from vmplan.packing.items import Items
 from vmplan.packing.state import Hosts
 
@@ -162,15 +163,12 @@ def relabel(inv: Inventory, items: Items, state: Hosts, before_vms: IntArray) ->
         & (state.mem[bins][:, None] <= state.mem_cap[open_hosts][None, :])
         & (state.peak[bins][:, None] <= state.cap[open_hosts][None, :])
     )
-    # the most weight over matchings that give every bin a host (weights + 1: all edges count)
-    from scipy.sparse import csr_matrix  # imported here: the solver's only use of csgraph
-    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
-
-    b_of, h_of = np.nonzero(feasible)
-    graph = csr_matrix((weight[b_of, h_of] + 1.0, (b_of, h_of)), shape=feasible.shape)
-    try:
-        rows, cols = min_weight_full_bipartite_matching(graph, maximize=True)
-    except ValueError:  # some bin has no host of its own
+    # the most weight over assignments of every bin to a host of its own; a pair that does not
+    # fit costs more than all the weight there is, so it is used only when nothing else works
+    cost = np.where(feasible, -weight, weight.sum() + 1.0)
+    cols = assign(cost)
+    rows = np.arange(bins.size)
+    if not feasible[rows, cols].all():  # some bin has no host of its own
         return state
     new_where = state.where.copy()
     for r, c in zip(rows, cols, strict=True):

@@ -24,13 +24,15 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import sparse
 
 from vmplan.model import EPS, IntArray, Inventory
 from vmplan.packing.items import Items
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 MAX_ITEMS = 120
 MAX_VARIABLES = 6000
@@ -112,6 +114,8 @@ class _Model:
             self.samples |= violated
 
     def _solve(self, phase: int, max_hosts: int, time_left: float) -> Any:
+        from scipy import sparse  # only small instances run the model: import it then
+
         inv, it = self.inv, self.items
         n_x, n_h = self.n_x, self.n_h
         ii, hh = self.pairs[:, 0], self.pairs[:, 1]

@@ -11,11 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
 from vmplan.eligibility import eligibility
-from vmplan.model import EPS, BoolArray, FloatArray, IntArray, Inventory, RuleKind
+from vmplan.model import EPS, BoolArray, FloatArray, IntArray, Inventory, RuleKind, sum_rows
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -49,8 +47,7 @@ def build(inv: Inventory) -> Items:
             idx = [inv.vm_index[v] for v in rule.vms]
             rows += idx[:-1]
             cols += idx[1:]
-    graph = sparse.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
+    labels = _groups(n, rows, cols)
     # number items in order of their first VM, so the numbering is stable
     _, first = np.unique(labels, return_index=True)
     order = np.argsort(first, kind="stable")
@@ -67,8 +64,7 @@ def build(inv: Inventory) -> Items:
         memory = inv.memory
         allowed = vm_allowed.copy()
     else:
-        group = sparse.csr_matrix((np.ones(n), (of_vm, np.arange(n))), shape=(n_items, n))
-        demand = np.asarray(group @ inv.demand)
+        demand = sum_rows(inv.demand, of_vm, n_items)
         memory = np.bincount(of_vm, weights=inv.memory, minlength=n_items).astype(np.float64)
         allowed = np.ones((n_items, len(inv.hosts)), dtype=np.bool_)
         for i, m in enumerate(members):
@@ -104,6 +100,17 @@ def build(inv: Inventory) -> Items:
         top=top,
         contradictions=tuple(contradictions),
     )
+
+
+def _groups(n: int, rows: list[int], cols: list[int]) -> IntArray:
+    """A label per VM: VMs linked by affinity (edges ``rows[k]``-``cols[k]``) share one."""
+    if not rows:
+        return np.arange(n, dtype=np.int64)
+    from scipy import sparse  # only inventories with affinity rules pay for importing scipy
+    from scipy.sparse.csgraph import connected_components
+
+    graph = sparse.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    return np.asarray(connected_components(graph, directed=False)[1], dtype=np.int64)
 
 
 #: From this many values on, :func:`row_summaries` splits the rows over two threads.
