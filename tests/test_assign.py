@@ -38,12 +38,17 @@ def test_more_rows_than_columns_is_refused() -> None:
         raise AssertionError("expected a ValueError")
 
 
-@given(
-    hnp.arrays(np.float64, (12, 5), elements=st.floats(0, 100, allow_nan=False)),
-    hnp.arrays(np.int64, 12, elements=st.integers(-1, 3)),
-)
-def test_sum_rows_adds_like_add_at(rows: np.ndarray, labels: np.ndarray) -> None:
-    expected = np.zeros((4, 5))
+@st.composite
+def labelled_rows(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
+    n, columns = draw(st.integers(0, 40)), draw(st.integers(1, 5))  # one column: a 1-sample series
+    rows = draw(hnp.arrays(np.float64, (n, columns), elements=st.floats(0, 100)))
+    return rows, draw(hnp.arrays(np.int64, n, elements=st.integers(-1, 3)))
+
+
+@given(labelled_rows())
+def test_sum_rows_adds_like_add_at(case: tuple[np.ndarray, np.ndarray]) -> None:
+    rows, labels = case
+    expected = np.zeros((4, rows.shape[1]))
     keep = labels >= 0
     np.add.at(expected, labels[keep], rows[keep])
     assert np.array_equal(sum_rows(rows, labels, 4), expected)

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
@@ -49,3 +51,19 @@ def test_a_reader_that_has_gone_gets_no_traceback() -> None:
         code = proc.wait(timeout=120)
     assert "Traceback" not in errors and "internal error" not in errors
     assert code != 0  # it could not say what it had to say
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_under_stdout_is_an_error_not_a_bug() -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "vmplan", "pack", str(SAMPLES / "seed.yaml"), "-f", "json"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+    assert done.returncode == 2
+    assert "cannot write the output: No space left on device" in done.stderr
+    assert "internal error" not in done.stderr

@@ -241,3 +241,24 @@ def test_frontier_keeps_only_undominated_points() -> None:
 
     got = [(p.hosts, p.migrations) for p in _pareto([(6, 0), (5, 10), (4, 20), (3, 5)])]
     assert got == [(6, 0), (3, 5)]
+
+
+def test_a_large_fleet_where_first_fit_fails_falls_back_to_todays_placement(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # first-fit from empty hosts puts Y on the largest host, h1, where pinned X then has no room;
+    # today's placement (Y on h0, X on h1) is fine. Sized as a "large" fleet, the walk from today
+    # is skipped unless first-fit finds nothing, as here.
+    import vmplan.packing as packing
+
+    monkeypatch.setattr(packing, "LARGE", 1)
+    monkeypatch.setattr(packing.exact, "applicable", lambda *_: False)  # as on a large fleet
+    inv = inventory(
+        hosts=[(3, 16), (4, 16)],
+        vms=[(3, 4, [250 / 3] * 4, 0), (2, 4, [100] * 4, 1)],
+        rules=[("pin", [1], [1])],
+    )
+    result = pack(inv, FAST)
+    assert result.plan.feasible
+    assert result.plan.target.tolist() == [0, 1] and not result.plan.moves
+    assert verify_plan(inv, result.plan, 4) == []

@@ -10,8 +10,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from builders import inventory
 
-from tests.builders import inventory
 from vmplan.model import Inventory, Move, Plan
 from vmplan.verify import verify_plan
 

@@ -1,11 +1,13 @@
 """The vmplan command line: the typer app, its commands, and the one place exit codes are decided.
 
-Exit codes: 0 success; 1 findings (check) or no feasible plan (pack, evacuate); 2 invalid input or
-usage; 70 an internal error (a bug: please report it).
+Exit codes: 0 success; 1 findings (check) or no feasible plan (pack, evacuate), or stdout closed
+by its reader before everything was written (as click does); 2 invalid input or usage, or output
+that cannot be written; 70 an internal error (a bug: please report it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -15,7 +17,6 @@ from vmplan import __version__
 from vmplan.commands import check, evacuate, pack, report, schema
 
 EXIT_BUG = 70
-EXIT_BROKEN_PIPE = 141  # what a shell reports for a Unix tool stopped by SIGPIPE
 
 app = typer.Typer(
     name="vmplan",
@@ -59,9 +60,13 @@ def main() -> None:
     code = run()
     try:
         sys.stdout.flush()
-        sys.stderr.flush()
     except BrokenPipeError:  # the reader has gone (``vmplan ... | head``): nothing left to say
-        code = EXIT_BROKEN_PIPE
+        code = code or 1
+    except OSError as exc:  # e.g. the disk under ``> plan.json`` is full
+        sys.stderr.write(f"vmplan: cannot write the output: {exc.strerror}\n")
+        code = 2
+    with contextlib.suppress(OSError):
+        sys.stderr.flush()
     os._exit(code)
 
 
@@ -77,8 +82,6 @@ def run() -> int:
     except KeyboardInterrupt:
         sys.stderr.write("vmplan: interrupted\n")
         return 130
-    except BrokenPipeError:  # the reader has gone: stop quietly, as other Unix tools do
-        return EXIT_BROKEN_PIPE
     except Exception as exc:
         sys.stderr.write(
             f"vmplan: internal error ({type(exc).__name__}: {exc}). This is a bug in vmplan "

@@ -94,7 +94,7 @@ def schedule(
         staged = False
         if not chosen:
             waiting = [v for v in order if v in pending]
-            stop = _staging(inv, cur, cpu, mem, pending, waiting, partners, allowed, closed)
+            stop = _staging(inv, cur, cpu, mem, pending, waiting, partners, allowed, closed, limits)
             stops_left -= 1
             if stop is None or stops_left < 0:
                 return Schedule(tuple(moves), tuple(sorted(pending)))
@@ -136,11 +136,11 @@ class _Limits:
     memory: FloatArray
     parallel: int
 
-
-def _fits(inv: Inventory, cpu: FloatArray, mem: FloatArray, v: int, d: int) -> bool:
-    if mem[d] + inv.memory[v] > inv.mem_cap[d] * (1 + EPS):
-        return False
-    return bool((cpu[d] + inv.demand[v] <= inv.cpu_cap[d] * (1 + EPS) + EPS).all())
+    def fit(self, inv: Inventory, load: FloatArray, mem_used: float, v: int, d: int) -> bool:
+        """Whether host ``d``, holding ``load`` and ``mem_used``, can also take VM ``v``."""
+        if mem_used + inv.memory[v] > self.memory[d]:
+            return False
+        return bool((load + inv.demand[v] <= self.cpu[d]).all())
 
 
 def _wave(
@@ -169,7 +169,6 @@ def _wave(
     last_shrank = shrank.tolist()
     inc_cpu: dict[int, FloatArray] = {}  # destination -> its load plus this wave's arrivals
     inc_mem = mem.tolist()
-    mem_cap = limits.memory.tolist()
     chosen: list[tuple[int, int]] = []
     arriving: dict[int, set[int]] = {}
     leaving: set[int] = set()
@@ -191,9 +190,7 @@ def _wave(
         load = inc_cpu.get(d)
         if load is None:
             load = cpu[d]
-        if inc_mem[d] + inv.memory[v] > mem_cap[d] or not bool(
-            (load + inv.demand[v] <= limits.cpu[d]).all()
-        ):
+        if not limits.fit(inv, load, inc_mem[d], v, d):
             if d not in arriving:  # failed on d's own load, not on this wave's arrivals
                 tried[v] = wave
             continue
@@ -222,6 +219,7 @@ def _staging(
     partners: dict[int, set[int]],
     allowed: np.ndarray,
     closed: frozenset[int],
+    limits: _Limits,
 ) -> tuple[int, int] | None:
     """A temporary move that unblocks the waves: a VM whose host others wait for, to any host
     with room (most CPU headroom first)."""
@@ -238,6 +236,6 @@ def _staging(
                 continue
             if any(cur[u] == g for u in partners.get(v, set())):
                 continue
-            if _fits(inv, cpu, mem, v, g):
+            if limits.fit(inv, cpu[g], float(mem[g]), v, g):
                 return v, g
     return None

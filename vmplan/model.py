@@ -142,8 +142,11 @@ def sum_rows(rows: FloatArray, labels: IntArray, n_labels: int) -> FloatArray:
     One sum per label over a gather of its rows, so each is added in order like ``np.add.at``
     would (which takes seconds on 2-D rows at 10,000 x 2,016; this takes ~0.05 s).
     """
-    out = np.zeros((n_labels, rows.shape[1]))
     placed = (labels >= 0).nonzero()[0]
+    if rows.shape[1] == 1:  # numpy would add a single column pairwise, not in row order
+        sums = np.bincount(labels[placed], weights=rows[placed, 0], minlength=n_labels)
+        return sums.astype(np.float64).reshape(n_labels, 1)
+    out = np.zeros((n_labels, rows.shape[1]))
     order = placed[np.argsort(labels[placed], kind="stable")]
     sorted_labels = labels[order]
     starts = np.flatnonzero(np.diff(sorted_labels, prepend=-2))

@@ -159,8 +159,13 @@ def fail_usage(message: str) -> NoReturn:
 def write_output(text: str, output: Path | None) -> None:
     """Print to stdout, or write ``output`` atomically (temp file in the same folder, then rename)."""
     if output is None or str(output) == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise  # the reader has gone: click ends quietly
+        except OSError as exc:  # e.g. ``> plan.json`` on a full disk
+            fail_usage(f"cannot write the output: {exc.strerror}")
         return
     target = output.resolve()
     try:

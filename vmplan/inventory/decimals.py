@@ -1,6 +1,6 @@
 """A vectorised reader for the common case of a wide CSV: cells that are plain decimals.
 
-A cell like ``12``, ``0.5``, ``100.`` or ``.25`` (digits and at most one dot, up to 15 characters)
+A cell like ``12``, ``0.5``, ``100.`` or ``.25`` (up to 15 digits and at most one dot)
 or an empty cell is read here, with numpy over whole blocks of rows; anything else (signs,
 exponents, spaces, quotes, text) makes :func:`csv_columns` return None, and the caller falls back
 to numpy's general parser and then to the pass that reports every bad cell with its position.

@@ -318,8 +318,9 @@ def _demand(
             continue
         rel = str(spec.cpu_series.value)
         path = _csv_path(spec.file, rel)
-        job = early.pop(str(path), None)
+        job = early.get(str(path))
         done = job.result() if job is not None else None
+        early.pop(str(path), None)  # done with; if result() raised, load() cancels it
         loaded, found = (
             done if done is not None else series.read_csv(path, str(path), MAX_CSV_BYTES)
         )

@@ -6,15 +6,17 @@ lock). So a forked child parses the CSV into a shared anonymous mapping, and sen
 rest (column names, problems) through a pipe; the parent's array is that mapping, with no copy.
 
 Linux only (fork shares the mapping and needs no imports), only for a file of at least
-:data:`MIN_BYTES`, and only from a process without other threads (a fork copies no thread, so a
-lock another thread holds would stay locked in the child). Otherwise, or if the child fails, the
-caller reads the file itself.
+:data:`MIN_BYTES`, and only while the process runs no other Python thread (a fork copies no thread,
+so a lock another thread holds would stay locked in the child). Otherwise, or if the child fails,
+the caller reads the file itself.
 """
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import multiprocessing
+import signal
 import sys
 import threading
 from multiprocessing.connection import Connection
@@ -49,6 +51,8 @@ class Prefetch:
             if not MIN_BYTES <= size <= max_bytes or not path.is_file():
                 return None
             data = files.read_limited(path, max_bytes)
+            if len(data) > max_bytes:  # it grew since: the caller's read reports the limit
+                return None
             head = data[: data.find(b"\n")]
             columns = head.count(b",")
             rows = data.count(b"\n") + 1  # at least the samples: blank lines only add
@@ -89,13 +93,17 @@ class Prefetch:
 
 
 def _child(data: bytes, shown: str, buffer: mmap.mmap, pipe: Connection) -> None:
-    table, problems = series.parse_csv(data, shown)
-    if table is None:
-        pipe.send((None, problems))
-        return
-    shape = table.values.shape
-    if table.values.nbytes > len(buffer):  # cannot happen: rows and columns are counted above
-        pipe.send(None)
-        return
-    np.ndarray(shape, dtype=np.float64, buffer=buffer)[...] = table.values
-    pipe.send(((table.columns, table.first_timestamp, shape), problems))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    try:
+        table, problems = series.parse_csv(data, shown)
+        if table is None:
+            pipe.send((None, problems))
+        elif table.values.nbytes > len(buffer):  # cannot happen: rows and columns are counted
+            pipe.send(None)
+        else:
+            shape = table.values.shape
+            np.ndarray(shape, dtype=np.float64, buffer=buffer)[...] = table.values
+            pipe.send(((table.columns, table.first_timestamp, shape), problems))
+    except BaseException:  # whatever it is, the parent reads the file itself and says it
+        with contextlib.suppress(OSError):  # unless the parent has gone already
+            pipe.send(None)

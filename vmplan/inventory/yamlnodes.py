@@ -137,6 +137,7 @@ def compose(text: str) -> Node | None:
             parent.items.append((key, node))
             pending_key[-1] = None
 
+    loader: _Loader | None = None
     try:
         loader = _Loader(text)
         while True:
@@ -235,6 +236,9 @@ def compose(text: str) -> Node | None:
         ) from None
     except yaml.YAMLError as exc:  # pragma: no cover - every other parser error is marked
         raise YamlError(0, 0, f"invalid YAML: {exc}") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     return root
 
 

@@ -109,15 +109,20 @@ def pack(inv: Inventory, settings: PackSettings, progress: Progress | None = Non
         else:
             over_budget.append(c.migrations)
 
+    walked = False
+
     def consolidate(until: float) -> None:
+        nonlocal walked
+        walked = True
         free_hosts(walk, settings.max_migrations, until, say)
         frontier.extend((h, m) for h, m, _, _ in walk.frontier)
         for h, m, w, r in walk.frontier:
             keep(_Candidate("consolidate", w, r, h, m))
 
     # Freeing hosts one by one from today's placement is the strongest improver and the one that
-    # respects a migration budget; on large fleets its steps are slow, so first-fit/best-fit
-    # decreasing from scratch go first there and the walk gets the time that is left.
+    # respects a migration budget; on large fleets its steps are slow and it never catches up with
+    # first-fit decreasing, so there it runs for the trade-off table (--frontier) in the time
+    # left, or as the fallback when first-fit finds or schedules no plan.
     walk_first = settings.max_migrations is not None or len(items) <= LARGE
     tries = TRIES_PER_ROUND if len(items) <= LARGE else TRIES_PER_ROUND_LARGE
     if not failed and walk_first:
@@ -136,7 +141,7 @@ def pack(inv: Inventory, settings: PackSettings, progress: Progress | None = Non
             frontier.append((h, m))
             keep(_Candidate(name, w, r, h, m))
         say(f"{name}: {alt.frontier[-1][0]} hosts")
-    if not failed and not walk_first and settings.frontier:  # today's trade-off, in the time left
+    if not failed and not walk_first and (settings.frontier or not candidates):
         consolidate(max(deadline, time.monotonic() + settings.time_limit * 0.05))
     lower = bounds.best
     best_c = min(candidates, key=lambda c: (c.hosts, c.migrations)) if candidates else None
@@ -165,18 +170,35 @@ def pack(inv: Inventory, settings: PackSettings, progress: Progress | None = Non
         if over_budget:
             return _over_budget(inv, bounds, settings, min(over_budget))
         return _infeasible(inv, items, bounds, np.array(failed), walk.state)
-    # best first; the schedule may add temporary stops, so a budget is checked on real moves
+    chosen, plan = _schedule_best(inv, items, candidates, lower, settings)
+    if chosen is None and not walked and not failed:  # first-fit's plans have no safe order
+        consolidate(time.monotonic() + settings.time_limit * 0.05)
+        chosen, plan = _schedule_best(inv, items, candidates, lower, settings)
+    if chosen is not None:
+        return PackResult(plan, bounds, _pareto(frontier), chosen.name)
+    if plan.feasible:  # every plan needs temporary stops past the budget
+        return _over_budget(inv, bounds, settings, len(plan.moves))
+    return PackResult(plan, bounds, (), "none")
+
+
+def _schedule_best(
+    inv: Inventory,
+    items: Items,
+    candidates: list[_Candidate],
+    lower: int,
+    settings: PackSettings,
+) -> tuple[_Candidate | None, Plan]:
+    """The best candidate whose waves can be ordered (within the budget), with its plan; else
+    None and the last plan tried. The schedule may add temporary stops, so a budget is checked on
+    the real moves."""
     ranked = sorted(candidates, key=lambda c: (c.hosts, c.migrations))
-    plan: Plan | None = None
+    plan = Plan("pack", False, inv.current, inv.current, (), lower, False)
     for c in ranked[:CANDIDATES_SCHEDULED]:
         plan = _plan(inv, items, c, lower, c.hosts <= lower, settings)
         within = settings.max_migrations is None or len(plan.moves) <= settings.max_migrations
         if plan.feasible and within:
-            return PackResult(plan, bounds, _pareto(frontier), c.name)
-    if plan is not None and plan.feasible:  # every plan needs temporary stops past the budget
-        return _over_budget(inv, bounds, settings, len(plan.moves))
-    assert plan is not None
-    return PackResult(plan, bounds, (), "none")
+            return c, plan
+    return None, plan
 
 
 def _variants(n_items: int) -> list[tuple[construct.Order, bool]]:

@@ -18,7 +18,8 @@ def assign(cost: FloatArray) -> IntArray:
     """The column of every row (rows <= columns) minimising the sum of ``cost[row, column]``.
 
     Costs must be finite; make a forbidden pair cost more than any allowed assignment and check
-    the result. Ties go to the lowest column index, so the answer is deterministic.
+    the result. Among assignments of equal cost it returns one deterministically (not always the
+    one scipy's ``linear_sum_assignment`` returns).
     """
     n, m = cost.shape
     if n > m:

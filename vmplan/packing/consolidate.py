@@ -114,11 +114,11 @@ def _eject(walk: Walk, i: int, hosts: IntArray, exclude: int = -1) -> bool:
         on_g = np.flatnonzero(s.where == g)
         if on_g.size == 0:
             continue
-        # all candidates u at once: load[g] - d[u] + d[i] <= cap at every sample, i.e. d[u]
-        # covers the excess where there is one (demand is never negative)
-        excess = s.load[g] + it.demand[i] - s.cap[g]
-        over = (excess > 0).nonzero()[0]
-        room = (it.demand[np.ix_(on_g, over)] >= excess[over]).all(axis=1)
+        # all candidates u at once: load[g] - d[u] + d[i] <= cap at every sample; it can fail
+        # only where g would be over with i added (demand is never negative)
+        over = (s.load[g] + it.demand[i] > s.cap[g]).nonzero()[0]
+        rows = s.load[g, over] - it.demand[np.ix_(on_g, over)] + it.demand[i, over]
+        room = (rows <= s.cap[g]).all(axis=1)
         room &= s.mem[g] - it.memory[on_g] + it.memory[i] <= s.mem_cap[g]
         if not room.any():
             continue
