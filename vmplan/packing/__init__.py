@@ -6,7 +6,7 @@ One entry point, :func:`pack`, runs a portfolio and keeps the best verified resu
 1. repair today's placement (only what must move), then free hosts one at a time from the least
    loaded (:mod:`.consolidate`) -- this path yields the hosts/migrations frontier (on large
    fleets, where it cannot catch up with the next path, it runs only when the frontier is asked
-   for or a migration budget is set);
+   for, a migration budget is set, or the next path finds or schedules no plan);
 2. first-fit and best-fit decreasing from empty hosts (:mod:`.construct`), relabelled onto
    today's hosts, then improved by freeing hosts (one variant on large fleets, with fewer tries);
 3. for small instances, the exact MILP (:mod:`.exact`), which can prove optimality.
