@@ -56,8 +56,11 @@ def test_csv_columns_come_back_by_vm_across_blocks() -> None:
     data = np.arange(rows * 3, dtype=np.float64).reshape(rows, 3) / 4
     body = "".join(f"t{t},{','.join(repr(float(v)) for v in data[t])}\n\n" for t in range(rows))
     got = decimals.csv_columns(body.encode(), 3)
-    assert got is not None and got.flags.c_contiguous
-    assert np.array_equal(got, data.T)
+    assert got is not None
+    values, stamps = got
+    assert values.flags.c_contiguous and np.array_equal(values, data.T)
+    # the body starts at line 2 of the file; every row is followed by a blank line
+    assert stamps[:2] == [(2, b"t0"), (4, b"t1")] and len(stamps) == rows
 
 
 @pytest.mark.parametrize(

@@ -794,3 +794,87 @@ def test_a_name_listed_twice_in_a_rule(problems_of, write):
         (f, 7, 40, "rules[0].vms[1]", "'web01' is listed twice"),
         (f, 8, 46, "rules[1].hosts[1]", "'esx02' is listed twice"),
     ]
+
+
+TIMED_INVENTORY = """
+    version: 1
+    interval: 5m
+    start: 2026-11-02T00:00:00Z
+    cpu_series: cpu.csv
+    hosts: [{name: esx01, cpus: 32, memory: 512GiB}]
+    vms:
+      - {name: web01, host: esx01, vcpus: 4, memory: 16GiB}
+      - {name: web02, host: esx01, vcpus: 4, memory: 16GiB, cpu: [5, 5, 5, 5]}
+    """
+
+
+def times_csv(*stamps: str) -> str:
+    return "timestamp,web01\n" + "".join(f"{s},{10 + k}\n" for k, s in enumerate(stamps))
+
+
+def test_csv_times_must_start_at_start_and_follow_the_interval(problems_of, write):
+    # a CSV that starts 5 minutes late and skips a row would be added out of step with web02
+    write(
+        "cpu.csv",
+        times_csv(
+            "2026-11-02T00:05:00Z",
+            "2026-11-02T00:10:00Z",
+            "2026-11-02T00:20:00Z",
+            "2026-11-02T00:25:00Z",
+        ),
+    )
+    path = write("inv.yaml", TIMED_INVENTORY)
+    csv = str(path.parent / "cpu.csv")
+    assert problems_of(path) == [
+        (
+            csv,
+            2,
+            1,
+            "rows[1][0]",
+            "the first sample is at 2026-11-02T00:05:00Z, but the inventory's start is "
+            "2026-11-02T00:00:00Z; the series would be out of step",
+        ),
+        (
+            csv,
+            4,
+            1,
+            "rows[3][0]",
+            "2026-11-02T00:20:00Z comes 10m after the sample before it, not the interval of 5m; "
+            "leave a row of empty cells for a missing sample",
+        ),
+    ]
+
+
+def test_csv_times_out_of_order_are_counted(problems_of, write):
+    stamps = [
+        "2026-11-02T00:00:00Z",
+        "2026-11-02T00:10:00Z",
+        "2026-11-02T00:05:00Z",
+        "2026-11-02T00:15:00Z",
+    ]
+    write("cpu.csv", times_csv(*stamps))
+    path = write("inv.yaml", TIMED_INVENTORY)
+    assert [p[3:] for p in problems_of(path)] == [
+        (
+            "rows[2][0]",
+            "2026-11-02T00:10:00Z comes 10m after the sample before it, not the interval of 5m "
+            "(3 rows like this); leave a row of empty cells for a missing sample",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "stamps",
+    [
+        ("t0", "t1", "t2", "t3"),  # labels, not times: not checked
+        (
+            "2026-11-02 00:00:00",
+            "2026-11-02 00:05:00",
+            "2026-11-02 00:10",
+            "2026-11-02T01:15+01:00",
+        ),
+    ],
+)
+def test_csv_times_in_step_or_not_times_at_all_load(write, stamps):
+    write("cpu.csv", times_csv(*stamps))
+    assert load([write("inv.yaml", TIMED_INVENTORY)]).inventory.n_samples == 4

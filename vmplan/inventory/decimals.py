@@ -75,19 +75,25 @@ def parse_cells(buf: np.ndarray, n_cells: int) -> FloatArray | None:
     return mantissa
 
 
-def csv_columns(body: bytes, n: int, workers: int = WORKERS) -> FloatArray | None:
-    """The ``n`` value columns of CSV rows ``stamp,v1,..,vn`` as an (n, rows) array, or None.
+Stamps = list[tuple[int, bytes]]  # (line number in the file, first cell) of every row
+
+
+def csv_columns(body: bytes, n: int, workers: int = WORKERS) -> tuple[FloatArray, Stamps] | None:
+    """The ``n`` value columns of CSV rows ``stamp,v1,..,vn`` as an (n, rows) array, with each
+    row's line and stamp (``body`` starts at line 2, after the header); or None.
 
     Blank lines are skipped. None when a row has another number of cells or a cell is not a plain
     decimal (the caller's general parser then decides and reports).
     """
     rows = []
-    for line in body.split(b"\n"):
+    stamps: Stamps = []
+    for i, line in enumerate(body.split(b"\n")):
         if line:
-            _stamp, comma, cells = line.partition(b",")
+            stamp, comma, cells = line.partition(b",")
             if not comma or cells.count(b",") != n - 1:
                 return None
             rows.append(cells)
+            stamps.append((i + 2, stamp))
     if not rows or n == 0:
         return None
     out = np.empty((n, len(rows)), dtype=np.float64)
@@ -104,6 +110,8 @@ def csv_columns(body: bytes, n: int, workers: int = WORKERS) -> FloatArray | Non
     starts = range(0, len(rows), BLOCK_ROWS)
     workers = min(workers, os.cpu_count() or 1, len(starts))
     if workers <= 1:
-        return out if all(block(k) for k in starts) else None
-    with ThreadPoolExecutor(workers) as pool:
-        return out if all(pool.map(block, starts)) else None
+        done = all(block(k) for k in starts)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            done = all(pool.map(block, starts))
+    return (out, stamps) if done else None

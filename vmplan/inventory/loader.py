@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -267,7 +268,9 @@ def _merge(
 
     if _errors(problems):
         return None, problems
-    demand = _demand(vm_specs, specs, problems, early)
+    interval_s = int(interval.value) if interval else DEFAULT_INTERVAL_S  # type: ignore[call-overload]
+    start_at = start.value if start else None
+    demand = _demand(vm_specs, specs, problems, early, start_at, interval_s)  # type: ignore[arg-type]
     if _errors(problems) or demand is None:
         return None, problems
     inventory = Inventory(
@@ -275,8 +278,8 @@ def _merge(
         tuple(vms),
         tuple(rules),
         demand,
-        int(interval.value) if interval else DEFAULT_INTERVAL_S,  # type: ignore[call-overload]
-        start.value if start else None,  # type: ignore[arg-type]
+        interval_s,
+        start_at,  # type: ignore[arg-type]
         tuple(s.file for s in specs),
     )
     return inventory, problems
@@ -310,8 +313,11 @@ def _demand(
     specs: list[schema.FileSpec],
     problems: list[Problem],
     early: dict[str, Prefetch],
+    start: datetime | None,
+    interval_s: int,
 ) -> FloatArray | None:
-    """Gather every VM's series (inline or CSV), check lengths, fill gaps, convert to cores."""
+    """Gather every VM's series (inline or CSV), check lengths and CSV times, fill gaps, convert
+    to cores."""
     csvs: dict[str, series.CsvSeries | None] = {}
     for spec in specs:
         if spec.cpu_series is None:
@@ -331,6 +337,8 @@ def _demand(
                     w.file, w.line, w.column, "cpu_series", f"{rel}: {p.message}", p.rule, p.level
                 )
             problems.append(p)
+        if loaded is not None:
+            problems += series.check_times(loaded, str(path), start, interval_s)
         csvs[spec.file] = loaded
 
     rows: list[FloatArray | None] = []

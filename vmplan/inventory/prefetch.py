@@ -81,9 +81,9 @@ class Prefetch:
         table, problems = message
         if table is None:
             return None, problems
-        names, first_timestamp, shape = table
+        names, stamps, shape = table
         values = np.ndarray(shape, dtype=np.float64, buffer=self._buffer)
-        return series.CsvSeries(names, values, first_timestamp), problems
+        return series.CsvSeries(names, values, stamps), problems
 
     def cancel(self) -> None:
         """The YAML named another file after all: stop the child."""
@@ -103,7 +103,7 @@ def _child(data: bytes, shown: str, buffer: mmap.mmap, pipe: Connection) -> None
         else:
             shape = table.values.shape
             np.ndarray(shape, dtype=np.float64, buffer=buffer)[...] = table.values
-            pipe.send(((table.columns, table.first_timestamp, shape), problems))
+            pipe.send(((table.columns, table.stamps, shape), problems))
     except BaseException:  # whatever it is, the parent reads the file itself and says it
         with contextlib.suppress(OSError):  # unless the parent has gone already
             pipe.send(None)

@@ -12,6 +12,7 @@ import math
 import re
 import warnings
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -131,7 +132,7 @@ def _string_slow(file: str, path: str, node: yn.Scalar) -> tuple[FloatArray, lis
 class CsvSeries:
     columns: dict[str, int]  # VM name -> column in ``values``
     values: FloatArray  # (columns, samples), every column's series contiguous; NaN = missing
-    first_timestamp: str | None
+    stamps: tuple[tuple[int, str], ...]  # (line in the file, first cell) of every sample's row
 
 
 def read_csv(path: Path, shown: str, max_bytes: int) -> tuple[CsvSeries | None, list[Problem]]:
@@ -201,9 +202,8 @@ def parse_csv(
         columns.setdefault(name, j)
         col += len(raw) + 1
     n = len(header) - 1
-    values = decimals.csv_columns(body, n, workers)  # plain decimals: fast, already by column
-    if values is None:
-        values = _loadtxt_columns(body, n)
+    fast = decimals.csv_columns(body, n, workers)  # plain decimals: fast, already by column
+    values, stamps = fast if fast is not None else (_loadtxt_columns(body, n), None)
     if values is None or ((values < 0) | (values > 100)).any():  # NaN (missing) compares False
         # the slow path is the authority: it reports every bad cell, or returns what it read
         # (numpy refuses some cells that are fine, e.g. one holding only spaces: missing)
@@ -212,8 +212,73 @@ def parse_csv(
         if slow is None:
             return None, problems
         values = np.ascontiguousarray(slow.T)
-    first_ts = body.partition(b",")[0].decode("utf-8", "replace").strip() or None
-    return CsvSeries(columns, values, first_ts), problems
+    if stamps is None:
+        stamps = [(i + 2, line.partition(b",")[0]) for i, line in enumerate(body.split(b"\n"))]
+        stamps = [(line, stamp) for line, stamp in stamps if stamp.strip()]
+    texts = tuple((line, stamp.decode("utf-8", "replace").strip()) for line, stamp in stamps)
+    return CsvSeries(columns, values, texts), problems
+
+
+def check_times(
+    table: CsvSeries, shown: str, start: datetime | None, interval_s: int
+) -> list[Problem]:
+    """When the CSV's first column holds ISO 8601 times: the first sample is at ``start`` (when
+    the inventory gives one) and every row follows the one before by ``interval``.
+
+    Otherwise the series would be added out of step with inline series and other files, and the
+    times of day in plans would be wrong. A first column of anything else (sample numbers, labels)
+    is not checked.
+    """
+    times: list[datetime] = []
+    for _line, text in table.stamps:
+        try:
+            t = datetime.fromisoformat(text)
+        except ValueError:
+            return []
+        times.append(t if t.tzinfo else t.replace(tzinfo=UTC))
+    problems: list[Problem] = []
+    if start is not None and times and times[0] != start:
+        line, text = table.stamps[0]
+        problems.append(
+            Problem.at(
+                Position(shown, line, 1),
+                "rows[1][0]",
+                f"the first sample is at {text}, but the inventory's start is "
+                f"{_iso(start)}; the series would be out of step",
+                RULE,
+            )
+        )
+    step = timedelta(seconds=interval_s)
+    off = [k for k in range(1, len(times)) if times[k] - times[k - 1] != step]
+    if off:
+        k = off[0]
+        line, text = table.stamps[k]
+        gap = (times[k] - times[k - 1]).total_seconds()
+        how = f"comes {_span(gap)} after" if gap > 0 else "does not come after"
+        more = f" ({len(off)} rows like this)" if len(off) > 1 else ""
+        problems.append(
+            Problem.at(
+                Position(shown, line, 1),
+                f"rows[{k + 1}][0]",
+                f"{text} {how} the sample before it, not the interval of {_span(interval_s)}"
+                f"{more}; leave a row of empty cells for a missing sample",
+                RULE,
+            )
+        )
+    return problems
+
+
+def _iso(t: datetime) -> str:
+    return t.isoformat().replace("+00:00", "Z")
+
+
+def _span(seconds: float) -> str:
+    """A duration as the inventory's ``interval`` writes it: ``20s``, ``5m``, ``1h``, ``1d``."""
+    s = int(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if s and s % size == 0:
+            return f"{s // size}{unit}"
+    return f"{seconds:g}s"
 
 
 def _loadtxt_columns(body: bytes, n: int) -> FloatArray | None:
