@@ -69,3 +69,11 @@ def test_csv_columns_come_back_by_vm_across_blocks() -> None:
 )
 def test_ragged_or_odd_rows_are_left_to_the_general_parser(body: bytes) -> None:
     assert decimals.csv_columns(body, 2) is None
+
+
+def test_a_dot_in_every_cell_reads_the_same_as_a_dot_in_some() -> None:
+    # one dot per cell is the usual export and takes a shortcut past the search for dots
+    tokens = ["1.5", "2.25", "100.", ".5", "0.0", "99.999"]
+    got = cells("".join(t + "," for t in tokens), len(tokens))
+    assert got is not None and same(got, [float(t) for t in tokens])
+    assert cells("1.5,2..5,", 2) is None and cells("1.5,.,", 2) is None

@@ -91,3 +91,37 @@ def test_the_prefetch_is_used_only_for_the_file_the_inventory_names(
     path = write("inv.yaml", text)
     inv = load([path]).inventory
     assert inv.demand[:, 0].tolist() == [2.0, 1.0]
+
+
+@pytest.mark.parametrize("blank_line", [False, True])
+def test_the_parts_join_into_the_whole_file(
+    write, monkeypatch: pytest.MonkeyPatch, blank_line: bool
+) -> None:
+    monkeypatch.setattr(prefetch, "MIN_BYTES", 0)
+    monkeypatch.setattr(prefetch, "PARTS", 3)
+    rows = [
+        f"2026-11-02T{t // 12:02d}:{t % 12 * 5:02d}:00Z,{t % 97}.5,{(3 * t) % 100}\n"
+        for t in range(100)
+    ]
+    if blank_line:
+        rows.insert(40, "\n")
+    csv = write("cpu.csv", "timestamp,web01,web02\n" + "".join(rows))
+    job = prefetch.Prefetch.start(csv, loader.MAX_CSV_BYTES)
+    assert job is not None
+    got = job.result()
+    if blank_line:  # a part finds fewer rows than lines: this process reads the file instead
+        assert got is None
+        return
+    assert got is not None and got[1] == []
+    table, problems = series.read_csv(csv, str(csv), loader.MAX_CSV_BYTES)
+    assert table is not None and not problems
+    assert np.array_equal(got[0].values, table.values)
+    assert got[0].stamps == table.stamps and got[0].columns == table.columns
+    assert table.stamps[39:41] == ((41, "2026-11-02T03:15:00Z"), (42, "2026-11-02T03:20:00Z"))
+
+
+def test_a_blank_line_still_loads_right(write, every_csv_prefetched) -> None:
+    rows = "".join(f"t{t},{t},{t}\n" + ("\n" if t == 50 else "") for t in range(100))
+    write("cpu.csv", "timestamp,web01,web02\n" + rows)
+    inv = load([write("inv.yaml", INVENTORY.format(csv="cpu.csv"))]).inventory
+    assert every_csv_prefetched == ["cpu.csv"] and inv.n_samples == 100

@@ -27,6 +27,8 @@ BLOCK_ROWS = 64
 WORKERS = 2
 _COMMA, _DOT, _ZERO = 44, 46, 48
 _POW10 = 10.0 ** np.arange(17)
+_DIGIT = np.zeros((16, 256))  # _DIGIT[k][byte]: the digit ``byte`` in place k, i.e. d * 10**k
+_DIGIT[:, _ZERO : _ZERO + 10] = np.arange(10)[None, :] * _POW10[:16, None]
 _NO_DOT = 99  # "digits after the dot" of a cell without a dot: never below the digit index
 
 
@@ -48,8 +50,13 @@ def parse_cells(buf: np.ndarray, n_cells: int) -> FloatArray | None:
     length = ends - starts
     digits = length
     frac = None
+    divisor = None
     dots = np.flatnonzero(is_dot)
-    if dots.size:
+    if dots.size == n_cells and (dots < ends).all() and (dots[1:] > ends[:-1]).all():
+        frac = ends - dots - 1  # one dot in every cell, the usual export: no search
+        digits = length - 1
+        divisor = _POW10.take(frac)
+    elif dots.size:
         cell = np.searchsorted(ends, dots)
         if (np.diff(cell) == 0).any():
             return None  # a cell with two dots
@@ -57,8 +64,9 @@ def parse_cells(buf: np.ndarray, n_cells: int) -> FloatArray | None:
         frac[cell] = ends[cell] - dots - 1
         digits = length.copy()
         digits[cell] -= 1
-        if ((digits == 0) & (length > 0)).any():
-            return None  # a dot alone
+        divisor = _POW10.take(np.where(frac == _NO_DOT, 0, frac))
+    if ((digits == 0) & (length > 0)).any():
+        return None  # a dot alone
     width = int(digits.max())
     if width > 15:
         return None
@@ -67,10 +75,10 @@ def parse_cells(buf: np.ndarray, n_cells: int) -> FloatArray | None:
         at = ends - k
         if frac is not None:
             at -= frac < k  # past the dot: one byte further left
-        digit = buf.take(at) - np.uint8(_ZERO)
-        np.add(mantissa, digit * _POW10[k - 1], out=mantissa, where=k <= digits)
-    if frac is not None:
-        mantissa /= _POW10.take(np.where(frac == _NO_DOT, 0, frac))
+        # the byte's digit times 10**(k-1), from a table of 256 (bytes that are no digit: 0)
+        np.add(mantissa, _DIGIT[k - 1].take(buf.take(at)), out=mantissa, where=k <= digits)
+    if divisor is not None:
+        mantissa /= divisor
     mantissa[length == 0] = np.nan
     return mantissa
 
