@@ -24,7 +24,11 @@ MaxMigrationsOpt = Annotated[
 ]
 FrontierOpt = Annotated[
     bool,
-    typer.Option("--frontier", help="Show the trade-off between hosts freed and migrations."),
+    typer.Option(
+        "--frontier",
+        help="Show the trade-off between hosts freed and migrations (on fleets of more than "
+        "3,000 VM groups this also spends the time left walking from today's placement).",
+    ),
 ]
 
 

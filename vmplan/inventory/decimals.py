@@ -21,7 +21,7 @@ import numpy as np
 
 from vmplan.model import FloatArray
 
-#: Rows per block: a block's arrays stay in the processor's cache.
+#: Rows per block: few enough numpy calls per block, blocks small enough to share out.
 BLOCK_ROWS = 64
 #: Threads at most (a block is small; more threads mostly wait for the GIL).
 WORKERS = 2
@@ -51,20 +51,24 @@ def parse_cells(buf: np.ndarray, n_cells: int) -> FloatArray | None:
     digits = length
     frac = None
     divisor = None
-    dots = np.flatnonzero(is_dot)
+    dots = np.flatnonzero(is_dot)  # sorted, like the ends
     if dots.size == n_cells and (dots < ends).all() and (dots[1:] > ends[:-1]).all():
         frac = ends - dots - 1  # one dot in every cell, the usual export: no search
         digits = length - 1
         divisor = _POW10.take(frac)
     elif dots.size:
-        cell = np.searchsorted(ends, dots)
-        if (np.diff(cell) == 0).any():
-            return None  # a cell with two dots
+        # look for each cell's dot from its end: a few passes over the cells beat mapping every
+        # dot to its cell by a search over the ends
         frac = np.full(n_cells, _NO_DOT, dtype=np.int64)
-        frac[cell] = ends[cell] - dots - 1
-        digits = length.copy()
-        digits[cell] -= 1
-        divisor = _POW10.take(np.where(frac == _NO_DOT, 0, frac))
+        found = np.zeros(n_cells, dtype=np.int64)
+        for k in range(1, int(length.max()) + 1):
+            hit = (buf.take(ends - k) == _DOT) & (k <= length)
+            frac[hit] = k - 1
+            found += hit
+        if (found > 1).any():
+            return None  # a cell with two dots
+        digits = length - found
+        divisor = _POW10.take(np.where(found > 0, frac, 0))
     if ((digits == 0) & (length > 0)).any():
         return None  # a dot alone
     width = int(digits.max())
