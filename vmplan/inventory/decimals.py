@@ -30,6 +30,8 @@ _POW10 = 10.0 ** np.arange(17)
 _DIGIT = np.zeros((16, 256))  # _DIGIT[k][byte]: the digit ``byte`` in place k, i.e. d * 10**k
 _DIGIT[:, _ZERO : _ZERO + 10] = np.arange(10)[None, :] * _POW10[:16, None]
 _NO_DOT = 99  # "digits after the dot" of a cell without a dot: never below the digit index
+_DIVISOR = np.ones(_NO_DOT + 1)  # by digits after the dot: 10**frac, and 1 without a dot
+_DIVISOR[:17] = _POW10
 
 
 def parse_cells(buf: np.ndarray, n_cells: int) -> FloatArray | None:
@@ -58,17 +60,20 @@ def parse_cells(buf: np.ndarray, n_cells: int) -> FloatArray | None:
         divisor = _POW10.take(frac)
     elif dots.size:
         # look for each cell's dot from its end: a few passes over the cells beat mapping every
-        # dot to its cell by a search over the ends
+        # dot to its cell by a search over the ends; each dot is met once, by its own cell
         frac = np.full(n_cells, _NO_DOT, dtype=np.int64)
-        found = np.zeros(n_cells, dtype=np.int64)
+        left = dots.size
         for k in range(1, int(length.max()) + 1):
             hit = (buf.take(ends - k) == _DOT) & (k <= length)
             frac[hit] = k - 1
-            found += hit
-        if (found > 1).any():
-            return None  # a cell with two dots
-        digits = length - found
-        divisor = _POW10.take(np.where(found > 0, frac, 0))
+            left -= int(np.count_nonzero(hit))
+            if not left:  # every dot found (one decimal: after two passes)
+                break
+        dotted = frac != _NO_DOT
+        if np.count_nonzero(dotted) != dots.size:
+            return None  # a cell with two dots (one was found over the other)
+        digits = length - dotted
+        divisor = _DIVISOR.take(frac)
     if ((digits == 0) & (length > 0)).any():
         return None  # a dot alone
     width = int(digits.max())
