@@ -27,7 +27,7 @@ import numpy as np
 from vmplan.eligibility import eligibility
 from vmplan.model import FloatArray, IntArray, Inventory
 from vmplan.packing.construct import Order, item_order
-from vmplan.packing.items import Items, build
+from vmplan.packing.items import Items, build, item_placement
 from vmplan.packing.state import Hosts
 
 #: Room-making looks at this many hosts (closest to fitting first) and items per host.
@@ -74,22 +74,12 @@ class Attempt:
 def prepare(inv: Inventory, current: IntArray | None = None) -> Prepared:
     items = build(inv)
     vm_hosts = inv.current if current is None else current
-    today = item_hosts(items, vm_hosts)
+    today = item_placement(items, vm_hosts)
     base = Hosts(inv, items, today)
     rank = np.empty(len(items), dtype=np.int64)
     rank[item_order(inv, items, Order.PEAK)] = np.arange(len(items))
     linked = tuple(k for k, c in enumerate(items.conflicts) if c)
     return Prepared(inv, items, vm_hosts, today, base, rank, linked)
-
-
-def item_hosts(items: Items, vm_hosts: IntArray) -> IntArray:
-    """Host of every item, -1 where its VMs are split (vectorised ``item_placement``)."""
-    n = len(items)
-    lo = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    hi = np.full(n, -1, dtype=np.int64)
-    np.minimum.at(lo, items.of_vm, vm_hosts)
-    np.maximum.at(hi, items.of_vm, vm_hosts)
-    return np.where(lo == hi, hi, -1).astype(np.int64)
 
 
 def must_leave(prep: Prepared, named: frozenset[int]) -> dict[int, str]:
