@@ -878,3 +878,29 @@ def test_csv_times_out_of_order_are_counted(problems_of, write):
 def test_csv_times_in_step_or_not_times_at_all_load(write, stamps):
     write("cpu.csv", times_csv(*stamps))
     assert load([write("inv.yaml", TIMED_INVENTORY)]).inventory.n_samples == 4
+
+
+def test_entries_after_a_broken_one_keep_their_own_index_and_its_host_is_checked(
+    problems_of, write
+):
+    path = write(
+        "inv.yaml",
+        """
+        version: 1
+        hosts:
+          - {name: esx01, cpus: 0, memory: 64GiB}
+          - {name: esx02, cpus: 16, memory: 64GiB}
+          - {name: esx02, cpus: 16, memory: 64GiB}
+        vms:
+          - {name: web01, host: esx09, vcpus: x, memory: 8GiB, cpu: [1, 2]}
+          - {name: web02, host: esx08, vcpus: 2, memory: 8GiB, cpu: [1, 2]}
+        """,
+    )
+    f = str(path)
+    assert problems_of(path) == [
+        (f, 3, 25, "hosts[0].cpus", "expected a number of cores greater than 0, got 0"),
+        (f, 5, 12, "hosts[2].name", f"duplicate host name 'esx02' (first defined at {f}:4)"),
+        (f, 7, 25, "vms[0].host", "unknown host 'esx09' (did you mean 'esx02'?)"),
+        (f, 7, 39, "vms[0].vcpus", "expected a whole number of vCPUs, got 'x'"),
+        (f, 8, 25, "vms[1].host", "unknown host 'esx08' (did you mean 'esx02'?)"),
+    ]

@@ -188,8 +188,8 @@ def _merge(
     hosts: list[Host] = []
     seen_hosts: dict[str, Position] = {}
     for spec in specs:
-        for i, h in enumerate(spec.hosts):
-            if _duplicate(h.name, h.where, seen_hosts, "host", f"hosts[{i}].name", problems):
+        for h in spec.hosts:
+            if _duplicate(h.name, h.where, seen_hosts, "host", f"{h.path}.name", problems):
                 continue
             hosts.append(
                 Host(
@@ -214,11 +214,11 @@ def _merge(
         )
 
     vms: list[VM] = []
-    vm_specs: list[tuple[schema.VmSpec, schema.FileSpec, int]] = []
+    vm_specs: list[tuple[schema.VmSpec, schema.FileSpec]] = []
     seen_vms: dict[str, Position] = {}
     for spec in specs:
-        for i, v in enumerate(spec.vms):
-            if _duplicate(v.name, v.where, seen_vms, "VM", f"vms[{i}].name", problems):
+        for v in spec.vms:
+            if _duplicate(v.name, v.where, seen_vms, "VM", f"{v.path}.name", problems):
                 continue
             if v.host.value in broken:
                 continue
@@ -227,19 +227,31 @@ def _merge(
                 problems.append(
                     Problem.at(
                         v.host.where,
-                        f"vms[{i}].host",
+                        f"{v.path}.host",
                         f"unknown host '{name}'{did_you_mean(name, seen_hosts)}",
                         "reference",
                     )
                 )
                 continue
             vms.append(VM(v.name, str(v.host.value), v.vcpus, v.memory_bytes, v.where))
-            vm_specs.append((v, spec, i))
+            vm_specs.append((v, spec))
+        # a VM entry with another mistake still names its host: say now if that is unknown too
+        for path, host in spec.broken_vm_hosts:
+            name = str(host.value)
+            if name not in seen_hosts and name not in broken:
+                problems.append(
+                    Problem.at(
+                        host.where,
+                        f"{path}.host",
+                        f"unknown host '{name}'{did_you_mean(name, seen_hosts)}",
+                        "reference",
+                    )
+                )
 
     rules: list[Rule] = []
     known_all = seen_vms.keys() | seen_hosts.keys()
     for spec in specs:
-        for i, r in enumerate(spec.rules):
+        for r in spec.rules:
             ok = True
             for kind, refs, known in (("VM", r.vms, seen_vms), ("host", r.hosts, seen_hosts)):
                 field = "vms" if kind == "VM" else "hosts"
@@ -250,7 +262,7 @@ def _merge(
                         problems.append(
                             Problem.at(
                                 ref.where,
-                                f"rules[{i}].{field}[{j}]",
+                                f"{r.path}.{field}[{j}]",
                                 f"unknown {kind} '{name}'{did_you_mean(name, known)}",
                                 "reference",
                             )
@@ -309,7 +321,7 @@ def _duplicate(
 
 
 def _demand(
-    vm_specs: list[tuple[schema.VmSpec, schema.FileSpec, int]],
+    vm_specs: list[tuple[schema.VmSpec, schema.FileSpec]],
     specs: list[schema.FileSpec],
     problems: list[Problem],
     early: dict[str, Prefetch],
@@ -344,7 +356,7 @@ def _demand(
     rows: list[FloatArray | None] = []
     wheres: list[Position] = []
     csv_rows: list[int] = []  # the CSV column of every row, while all come from a CSV
-    for v, spec, i in vm_specs:
+    for v, spec in vm_specs:
         if v.cpu is not None:
             rows.append(v.cpu)
             wheres.append(v.cpu_where or v.where)
@@ -354,7 +366,7 @@ def _demand(
             problems.append(
                 Problem.at(
                     v.where,
-                    f"vms[{i}].cpu",
+                    f"{v.path}.cpu",
                     f"VM '{v.name}' has no 'cpu' series and the file names no cpu_series CSV",
                     "schema",
                 )
@@ -366,7 +378,7 @@ def _demand(
                 problems.append(
                     Problem.at(
                         v.where,
-                        f"vms[{i}].cpu",
+                        f"{v.path}.cpu",
                         f"VM '{v.name}' has no inline 'cpu' and {rel} has no column '{v.name}'"
                         f"{did_you_mean(v.name, table.columns)}",
                         "reference",
@@ -385,12 +397,12 @@ def _demand(
         return np.zeros((0, 1), dtype=np.float64)
     lengths = Counter(r.size for r in rows if r is not None)
     expected = lengths.most_common(1)[0][0]
-    for (_v, _spec, i), r, where in zip(vm_specs, rows, wheres, strict=True):
+    for (v, _spec), r, where in zip(vm_specs, rows, wheres, strict=True):
         if r is not None and r.size != expected:
             problems.append(
                 Problem.at(
                     where,
-                    f"vms[{i}].cpu",
+                    f"{v.path}.cpu",
                     f"expected {expected} samples like the other series, got {r.size}",
                     "series",
                 )
@@ -416,7 +428,7 @@ def _demand(
             missing.all(axis=1), 100.0, np.nanmax(np.where(missing, -1.0, matrix), axis=1)
         )
         for k in np.flatnonzero(counts):
-            v, _spec, i = vm_specs[k]
+            v, _spec = vm_specs[k]
             filled = (
                 "100% (no sample known)"
                 if counts[k] == matrix.shape[1]
@@ -425,14 +437,14 @@ def _demand(
             problems.append(
                 Problem.at(
                     wheres[k],
-                    f"vms[{i}].cpu",
+                    f"{v.path}.cpu",
                     f"{counts[k]} missing sample(s) filled with {filled}",
                     "missing-samples",
                     Level.WARNING,
                 )
             )
         np.copyto(matrix, peaks[:, None], where=missing)
-    vcpus = np.array([v.vcpus for v, _s, _i in vm_specs], dtype=np.float64)
+    vcpus = np.array([v.vcpus for v, _s in vm_specs], dtype=np.float64)
     # in place: vstack made a fresh (VMs x samples) array, and a second one is 160 MB at 10,000
     # VMs x 2,016 samples
     matrix *= vcpus[:, None] / 100.0

@@ -50,6 +50,7 @@ class HostSpec:
     cpu_limit: float | None
     memory_limit: float | None
     where: Position  # of the name
+    path: str  # e.g. "hosts[3]": its place in the file
 
 
 @dataclass(slots=True, eq=False)
@@ -61,6 +62,7 @@ class VmSpec:
     cpu: FloatArray | None  # NaN = missing sample
     cpu_where: Position | None
     where: Position  # of the name
+    path: str  # e.g. "vms[12]": its place in the file
 
 
 @dataclass(slots=True)
@@ -70,6 +72,7 @@ class RuleSpec:
     hosts: list[Located]
     name: str
     where: Position
+    path: str  # e.g. "rules[0]"
 
 
 @dataclass(slots=True, eq=False)
@@ -85,6 +88,8 @@ class FileSpec:
     cpu_series: Located | None = None  # str path as written
     # names of entries that were invalid: references to them are not reported a second time
     broken_names: set[str] = field(default_factory=set)
+    # (path, host) of invalid VM entries whose host could be read: the reference is checked too
+    broken_vm_hosts: list[tuple[str, Located]] = field(default_factory=list)
     top_level_read: bool = False  # the document is a mapping (not empty, not a list or scalar)
     hosts_written: bool = False  # something is written under 'hosts' (valid or not)
 
@@ -360,6 +365,7 @@ def _host(w: _Walker, node: yn.Node, path: str, spec: FileSpec) -> None:
             _value(limits.get("cpu")),
             _value(limits.get("memory")),
             w.at(keys["name"][1]),
+            path,
         )
     )
 
@@ -418,6 +424,8 @@ def _vm(w: _Walker, node: yn.Node, path: str, spec: FileSpec) -> None:
     ):
         if name is not None:
             spec.broken_names.add(name)
+        if host is not None:
+            spec.broken_vm_hosts.append((path, Located(host, w.at(keys["host"][1]))))
         return
     spec.vms.append(
         VmSpec(
@@ -428,6 +436,7 @@ def _vm(w: _Walker, node: yn.Node, path: str, spec: FileSpec) -> None:
             cpu,
             cpu_where,
             w.at(keys["name"][1]),
+            path,
         )
     )
 
@@ -479,4 +488,4 @@ def _rule(w: _Walker, node: yn.Node, path: str, spec: FileSpec) -> None:
                 f"an {kind.value} rule needs at least two VMs, got {len(vms)}",
             )
         return
-    spec.rules.append(RuleSpec(kind, vms, hosts, name or f"{path}", w.at(node)))
+    spec.rules.append(RuleSpec(kind, vms, hosts, name or f"{path}", w.at(node), path))
