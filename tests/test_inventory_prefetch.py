@@ -125,3 +125,20 @@ def test_a_blank_line_still_loads_right(write, every_csv_prefetched) -> None:
     write("cpu.csv", "timestamp,web01,web02\n" + rows)
     inv = load([write("inv.yaml", INVENTORY.format(csv="cpu.csv"))]).inventory
     assert every_csv_prefetched == ["cpu.csv"] and inv.n_samples == 100
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("cpu_series: a.csv\nhosts: []\n", "a.csv"),
+        ('version: 1\r\ncpu_series: "b c.csv"\r\nhosts: []\r\n', "b c.csv"),
+        ("version: 1\ncpu_series: last.csv", "last.csv"),
+        ("version: 1\ncpu_series: x.csv  # a comment: left to the YAML\n", None),
+        ("limits:\n  cpu_series: nested.csv\n", None),
+        ("version: 1\n", None),
+    ],
+)
+def test_the_line_that_names_the_csv_is_found_without_a_scan_per_line(
+    text: str, named: str | None
+) -> None:
+    assert loader._named_csv(text) == named

@@ -65,8 +65,19 @@ def _errors(problems: list[Problem]) -> bool:
     return any(p.level is Level.ERROR for p in problems)
 
 
-# a top-level ``cpu_series: name`` line, the name maybe quoted (anything fancier is read later)
-_CPU_SERIES_LINE = re.compile(r"^cpu_series:[ \t]*(['\"]?)([^'\"#\n]+?)\1[ \t]*$", re.MULTILINE)
+_CPU_SERIES_LINE = re.compile(r"cpu_series:[ \t]*(['\"]?)([^'\"#\r\n]+?)\1[ \t]*\r?")
+
+
+def _named_csv(text: str) -> str | None:
+    """The file on a top-level ``cpu_series: name`` line, the name maybe quoted; None if there is
+    no such line (anything fancier is read later, by the schema). A substring search finds the
+    line: a pattern tried at every line start took 1.6 s over 85 MB of inline series."""
+    at = 0 if text.startswith("cpu_series:") else text.find("\ncpu_series:") + 1
+    if at == 0 and not text.startswith("cpu_series:"):
+        return None
+    end = text.find("\n", at)
+    named = _CPU_SERIES_LINE.fullmatch(text, at, end if end >= 0 else len(text))
+    return named.group(2) if named else None
 
 
 def _csv_path(yaml_shown: str, rel: str) -> Path:
@@ -125,9 +136,9 @@ def _read_one(
             )
         ]
     del data
-    named = _CPU_SERIES_LINE.search(text)
-    if named and str(_csv_path(shown, named.group(2))) not in early:
-        csv = _csv_path(shown, named.group(2))
+    named = _named_csv(text)
+    if named and str(_csv_path(shown, named)) not in early:
+        csv = _csv_path(shown, named)
         job = Prefetch.start(csv, MAX_CSV_BYTES)
         if job is not None:
             early[str(csv)] = job
