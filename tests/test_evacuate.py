@@ -14,11 +14,11 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from vmplan.checks import evacuable as evacuable_check
+from vmplan.engine.verify import verify_placement, verify_plan
 from vmplan.evacuate import EvacuateSettings, evacuable, evacuate, quietest, summarize
 from vmplan.inventory import load
 from vmplan.model import VM, Host, Inventory, Plan, Rule, RuleKind, host_loads, host_memory_use
 from vmplan.problems import Position
-from vmplan.verify import verify_placement, verify_plan
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 GIB = 2**30

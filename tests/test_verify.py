@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from builders import inventory
 
+from vmplan.engine.verify import verify_plan
 from vmplan.model import Inventory, Move, Plan
-from vmplan.verify import verify_plan
 
 # h0 and h1: 3 cores each, 16 GiB; h2: 2 cores, in maintenance. v0 peaks early, v1 late (2 vCPUs
 # at 100% = 2 cores each when busy); v2 and v3 are small; r0 keeps v2 and v3 apart.

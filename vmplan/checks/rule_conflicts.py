@@ -15,7 +15,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
-from vmplan.eligibility import eligibility
+from vmplan.constraints import eligibility
 from vmplan.model import EPS, IntArray, Inventory, Rule, RuleKind
 from vmplan.problems import Problem
 

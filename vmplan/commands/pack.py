@@ -16,7 +16,7 @@ from vmplan.units import format_duration, plural
 
 if TYPE_CHECKING:
     from vmplan.model import Inventory
-    from vmplan.packing import PackResult
+    from vmplan.pack import PackResult
 
 MaxMigrationsOpt = Annotated[
     int | None,
@@ -51,8 +51,8 @@ def pack(
 
     Exit 0 with a plan, 1 when no feasible placement exists, 2 for invalid input.
     """
-    from vmplan.packing import PackSettings  # the solver loads only for this command
-    from vmplan.packing import pack as run_pack
+    from vmplan.pack import PackSettings  # the solver loads only for this command
+    from vmplan.pack import pack as run_pack
 
     fmt = common.plan_format(format, output)
     settings = PackSettings(

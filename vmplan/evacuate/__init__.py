@@ -1,6 +1,6 @@
 """Evacuation: empty named hosts with live migrations that never overload a destination.
 
-Model. VMs that an affinity rule keeps together form one item (:mod:`vmplan.packing.items`). Let
+Model. VMs that an affinity rule keeps together form one item (:mod:`vmplan.engine.items`). Let
 ``N`` be the named hosts, ``Z = N + hosts in maintenance`` the closed hosts, ``d[i,t]`` an item's
 CPU demand in cores, ``m[i]`` its memory, ``C[h]`` and ``M[h]`` a host's CPU and memory limits.
 Find a target host ``x[i]`` for every item such that
@@ -19,7 +19,7 @@ minimising, in this order,
 Strategies (:mod:`.solve`, :mod:`.exact`): largest first onto the host left with the lowest peak
 (spread), else onto the fullest (fit); if neither places everything, the exact MILP on small
 instances and one-step room-making ejections; the best plan is improved for headroom, scheduled
-into safe waves (:mod:`vmplan.migrate`) and re-verified by :mod:`vmplan.verify`. When nothing
+into safe waves (:mod:`vmplan.engine.schedule`) and re-verified by :mod:`vmplan.engine.verify`. When nothing
 fits, every VM that cannot be placed is reported with its binding constraint and the verified
 limit with which the evacuation would fit (:mod:`.reasons`).
 """
@@ -32,7 +32,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vmplan import migrate
+from vmplan.engine import schedule as migrate
+from vmplan.engine.state import Hosts
+from vmplan.engine.verify import verify_placement, verify_plan
 from vmplan.evacuate import exact
 from vmplan.evacuate.reasons import limit_hints, unplaced
 from vmplan.evacuate.solve import (
@@ -52,9 +54,7 @@ from vmplan.evacuate.solve import (
 )
 from vmplan.evacuate.window import Window, quietest
 from vmplan.model import IntArray, Inventory, Plan, Unplaced, host_loads
-from vmplan.packing import PlanVerificationError
-from vmplan.packing.state import Hosts
-from vmplan.verify import verify_placement, verify_plan
+from vmplan.pack import PlanVerificationError
 
 __all__ = [
     "EvacuateSettings",
@@ -184,7 +184,7 @@ def evacuable(
     The inventory is prepared once and every host is tried from the same state. A placement that
     needs no room-making can always be ordered (its moves only fill open hosts up to their final
     load), so only plans with room-making are scheduled to confirm a safe order exists. Every
-    target placement found is re-verified by :func:`vmplan.verify.verify_placement`.
+    target placement found is re-verified by :func:`vmplan.engine.verify.verify_placement`.
     """
     settings = settings or EvacuateSettings()
     say = progress or (lambda _msg: None)

@@ -1,6 +1,6 @@
 """The evacuation heuristics: what must move, where it goes, room-making, then headroom.
 
-Everything works on packing items (affinity groups) and the :class:`~vmplan.packing.state.Hosts`
+Everything works on packing items (affinity groups) and the :class:`~vmplan.engine.state.Hosts`
 fit test, which prunes with peak and mean bounds before the full-series check.
 
 - :func:`must_move`: the items that cannot stay -- those on the named hosts, affinity groups split
@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vmplan.eligibility import eligibility
+from vmplan.constraints import eligibility
+from vmplan.engine.construct import Order, item_order
+from vmplan.engine.items import Items, build, item_placement
+from vmplan.engine.state import Hosts
 from vmplan.model import FloatArray, IntArray, Inventory
-from vmplan.packing.construct import Order, item_order
-from vmplan.packing.items import Items, build, item_placement
-from vmplan.packing.state import Hosts
 
 #: Room-making looks at this many hosts (closest to fitting first) and items per host.
 ROOM_HOSTS = 8

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vmplan.eligibility import eligibility
+from vmplan.constraints import eligibility
 from vmplan.model import (
     EPS,
     FloatArray,

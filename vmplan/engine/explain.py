@@ -11,10 +11,10 @@ import math
 
 import numpy as np
 
-from vmplan.eligibility import Eligibility
+from vmplan.constraints import Eligibility
+from vmplan.engine.items import Items
+from vmplan.engine.state import Hosts
 from vmplan.model import Inventory, RuleKind
-from vmplan.packing.items import Items
-from vmplan.packing.state import Hosts
 from vmplan.timefmt import time_of_day
 
 GIB = float(2**30)

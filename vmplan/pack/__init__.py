@@ -12,8 +12,8 @@ One entry point, :func:`pack`, runs a portfolio and keeps the best verified resu
 3. for small instances, the exact MILP (:mod:`.exact`), which can prove optimality.
 
 Results compare by (hosts used, migrations). The lower bound is the best of :mod:`.bounds` and the
-MILP's dual bound. The chosen placement is scheduled into safe waves (:mod:`vmplan.migrate`) and
-re-verified by :mod:`vmplan.verify` before it is returned.
+MILP's dual bound. The chosen placement is scheduled into safe waves (:mod:`vmplan.engine.schedule`) and
+re-verified by :mod:`vmplan.engine.verify` before it is returned.
 """
 
 from __future__ import annotations
@@ -24,17 +24,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vmplan import migrate
-from vmplan.eligibility import eligibility
+from vmplan.constraints import eligibility
+from vmplan.engine import bounds as bounds_mod
+from vmplan.engine import construct
+from vmplan.engine import schedule as migrate
+from vmplan.engine.explain import why_unplaced
+from vmplan.engine.items import Items, build, item_placement
+from vmplan.engine.state import Hosts
+from vmplan.engine.verify import verify_plan
 from vmplan.model import IntArray, Inventory, Plan, Unplaced
-from vmplan.packing import bounds as bounds_mod
-from vmplan.packing import construct, exact
-from vmplan.packing.consolidate import TRIES_PER_ROUND, Walk, free_hosts, repair
-from vmplan.packing.explain import why_unplaced
-from vmplan.packing.items import Items, build, item_placement
-from vmplan.packing.state import Hosts
+from vmplan.pack import exact
+from vmplan.pack.consolidate import TRIES_PER_ROUND, Walk, free_hosts, repair
 from vmplan.problems import VmplanError
-from vmplan.verify import verify_plan
 
 Progress = Callable[[str], None]
 

@@ -18,8 +18,8 @@ from collections import Counter
 
 import numpy as np
 
+from vmplan.constraints import broken
 from vmplan.model import EPS, BoolArray, FloatArray, IntArray, Inventory, Plan, Rule, RuleKind
-from vmplan.rulecheck import broken
 
 
 def _loads(

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from vmplan.engine.items import Items, block_edges, block_reduce, block_sizes, top_samples
 from vmplan.model import EPS, BoolArray, IntArray, Inventory, sum_rows
-from vmplan.packing.items import Items, block_edges, block_reduce, block_sizes, top_samples
 
 
 class Hosts:

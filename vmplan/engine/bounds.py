@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vmplan.engine.items import Items
 from vmplan.model import EPS, FloatArray, Inventory
-from vmplan.packing.items import Items
 
 CLIQUE_CANDIDATES = 400
 

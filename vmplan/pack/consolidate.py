@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vmplan.engine.items import Items
+from vmplan.engine.state import Hosts
 from vmplan.model import EPS, IntArray, Inventory
-from vmplan.packing.items import Items
-from vmplan.packing.state import Hosts
 
 #: How many of the least-loaded hosts are tried per round before giving up.
 TRIES_PER_ROUND = 12

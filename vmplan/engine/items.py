@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vmplan.eligibility import eligibility
+from vmplan.constraints import eligibility
 from vmplan.model import EPS, BoolArray, FloatArray, IntArray, Inventory, RuleKind, sum_rows
 
 

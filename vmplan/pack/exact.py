@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from vmplan.engine.items import Items
 from vmplan.model import EPS, IntArray, Inventory
-from vmplan.packing.items import Items
 
 if TYPE_CHECKING:
     from scipy import sparse
