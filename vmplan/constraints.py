@@ -20,8 +20,34 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
-from vmplan.model import EPS, BoolArray, IntArray, Inventory, Rule, RuleKind
+from vmplan.model import BoolArray, FloatArray, IntArray, Inventory, Rule, RuleKind
+
+#: The one rounding tolerance of every limit comparison: relative, plus 1e-9 of a core for CPU.
+EPS = 1e-9
+
+Number = FloatArray | float
+
+
+def padded_cpu_cap(cap: Number) -> FloatArray:
+    """The CPU limit in cores as every fit test compares it (the tolerance added)."""
+    return np.asarray(np.asarray(cap, dtype=np.float64) * (1 + EPS) + EPS)
+
+
+def padded_memory_cap(cap: Number) -> FloatArray:
+    """The memory limit in bytes as every fit test compares it (the tolerance added)."""
+    return np.asarray(np.asarray(cap, dtype=np.float64) * (1 + EPS))
+
+
+def cpu_fits(load: Number, cap: Number) -> npt.NDArray[np.bool_]:
+    """``load <= cap`` in cores, with the shared tolerance (scalars or broadcasting arrays)."""
+    return np.asarray(np.asarray(load) <= padded_cpu_cap(cap))
+
+
+def memory_fits(used: Number, cap: Number) -> npt.NDArray[np.bool_]:
+    """``used <= cap`` in bytes, with the shared tolerance."""
+    return np.asarray(np.asarray(used) <= padded_memory_cap(cap))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -65,8 +91,8 @@ def eligibility(inv: Inventory) -> Eligibility:
                 pinned[inv.vm_index[name]] &= row
     return Eligibility(
         vcpus=inv.vcpus[:, None] <= inv.host_cores[None, :],
-        memory=inv.memory[:, None] <= inv.mem_cap[None, :] * (1 + EPS),
-        cpu_peak=peaks[:, None] <= inv.cpu_cap[None, :] * (1 + EPS) + EPS,
+        memory=memory_fits(inv.memory[:, None], inv.mem_cap[None, :]),
+        cpu_peak=cpu_fits(peaks[:, None], inv.cpu_cap[None, :]),
         pinned=pinned,
         open=~inv.maintenance,
     )

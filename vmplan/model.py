@@ -20,10 +20,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-#: Relative slack on limit comparisons, so that float rounding in sums of series never turns an
-#: exactly-full host into an overloaded one (and never lets a real overload through: 1e-9 of a core).
-EPS = 1e-9
-
 
 class RuleKind(enum.StrEnum):
     ANTI_AFFINITY = "anti-affinity"
@@ -169,11 +165,6 @@ def host_memory_use(inv: Inventory, placement: IntArray) -> FloatArray:
     return np.bincount(
         placement[placed], weights=inv.memory[placed], minlength=len(inv.hosts)
     ).astype(np.float64)
-
-
-def cpu_fits(load: FloatArray, cap: FloatArray | float) -> npt.NDArray[np.bool_]:
-    """``load <= cap`` with the shared tolerance (works on scalars and arrays)."""
-    return np.asarray(load <= np.asarray(cap) * (1 + EPS) + EPS)
 
 
 @dataclass(frozen=True, slots=True)

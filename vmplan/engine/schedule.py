@@ -22,9 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vmplan.constraints import eligibility
+from vmplan.constraints import eligibility, padded_cpu_cap, padded_memory_cap
 from vmplan.model import (
-    EPS,
     FloatArray,
     IntArray,
     Inventory,
@@ -79,7 +78,7 @@ def schedule(
         queues.setdefault(pending[v], []).append(v)
     partners = _partners(inv)
     allowed = eligibility(inv).allowed
-    limits = _Limits(inv.cpu_cap * (1 + EPS) + EPS, inv.mem_cap * (1 + EPS), parallel)
+    limits = _Limits(padded_cpu_cap(inv.cpu_cap), padded_memory_cap(inv.mem_cap), parallel)
     moves: list[Move] = []
     # a move that found no room stays blocked until its destination loses load: remember when
     tried: dict[int, int] = {}  # VM -> wave of its last failed fit test

@@ -18,8 +18,8 @@ from collections import Counter
 
 import numpy as np
 
-from vmplan.constraints import broken
-from vmplan.model import EPS, BoolArray, FloatArray, IntArray, Inventory, Plan, Rule, RuleKind
+from vmplan.constraints import broken, cpu_fits, memory_fits
+from vmplan.model import BoolArray, FloatArray, IntArray, Inventory, Plan, Rule, RuleKind
 
 
 def _loads(
@@ -41,10 +41,8 @@ def _loads(
 def _over(inv: Inventory, cpu: FloatArray, mem: FloatArray, hosts: IntArray) -> list[str]:
     """Hosts over a limit; row ``k`` of ``cpu`` and entry ``k`` of ``mem`` belong to ``hosts[k]``."""
     out = []
-    cpu_over: BoolArray = np.asarray(
-        (cpu > (inv.cpu_cap[hosts] * (1 + EPS) + EPS)[:, None]).any(axis=1), dtype=np.bool_
-    )
-    mem_over: BoolArray = np.asarray(mem > inv.mem_cap[hosts] * (1 + EPS), dtype=np.bool_)
+    cpu_over: BoolArray = np.asarray(~cpu_fits(cpu, inv.cpu_cap[hosts][:, None]).all(axis=1))
+    mem_over: BoolArray = ~memory_fits(mem, inv.mem_cap[hosts])
     for k in np.flatnonzero(cpu_over | mem_over).tolist():
         name = inv.hosts[hosts[k]].name
         if cpu_over[k]:

@@ -26,8 +26,9 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from vmplan.constraints import padded_cpu_cap, padded_memory_cap
 from vmplan.evacuate.solve import Prepared
-from vmplan.model import EPS, IntArray
+from vmplan.model import IntArray
 
 MAX_ITEMS = 150
 MAX_VARIABLES = 6000
@@ -120,14 +121,14 @@ class _Model:
         blocks = [sparse.coo_matrix((np.ones(n_x), (ii, cols)), shape=(n_items, n_x))]
         lo = [np.ones(n_items)]
         hi = [np.ones(n_items)]
-        cap = (inv.cpu_cap * (1 + EPS) + EPS) * (1 - margin)
+        cap = padded_cpu_cap(inv.cpu_cap) * (1 - margin)
         for t in sorted(self.samples):
             blocks.append(sparse.coo_matrix((it.demand[ii, t], (hh, cols)), shape=(n_h, n_x)))
             lo.append(np.full(n_h, -np.inf))
             hi.append(cap)
         blocks.append(sparse.coo_matrix((it.memory[ii] / GIB, (hh, cols)), shape=(n_h, n_x)))
         lo.append(np.full(n_h, -np.inf))
-        hi.append(inv.mem_cap * (1 + EPS) * (1 - margin) / GIB)
+        hi.append(padded_memory_cap(inv.mem_cap) * (1 - margin) / GIB)
         m = len(self.conflicts)
         if m:
             rows = np.repeat(np.arange(m), 2)
@@ -162,5 +163,5 @@ class _Model:
         load = np.zeros((self.n_h, inv.n_samples))
         for h in np.unique(where).tolist():
             load[h] = it.demand[where == h].sum(axis=0)
-        over = load - inv.cpu_cap[:, None] * (1 + EPS) - EPS
+        over = load - padded_cpu_cap(inv.cpu_cap)[:, None]
         return {int(np.argmax(over[h])) for h in np.flatnonzero((over > 0).any(axis=1))}

@@ -18,7 +18,7 @@ import numpy as np
 
 from vmplan.engine.items import Items
 from vmplan.engine.state import Hosts
-from vmplan.model import EPS, IntArray, Inventory
+from vmplan.model import IntArray, Inventory
 
 #: How many of the least-loaded hosts are tried per round before giving up.
 TRIES_PER_ROUND = 12
@@ -161,7 +161,7 @@ def free_hosts(
         if used.size <= 1:
             return
         fill = np.maximum(
-            s.peak[used] / s.cap[used], s.mem[used] / np.maximum(s.mem_cap[used], EPS)
+            s.peak[used] / s.cap[used], s.mem[used] / np.maximum(s.mem_cap[used], 1.0)
         )
         order = used[np.lexsort((used, fill, s.count[used]))]
         for h in order[:tries].tolist():

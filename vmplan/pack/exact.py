@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from vmplan.constraints import padded_cpu_cap
 from vmplan.engine.items import Items
-from vmplan.model import EPS, IntArray, Inventory
+from vmplan.model import IntArray, Inventory
 
 if TYPE_CHECKING:
     from scipy import sparse
@@ -241,7 +242,7 @@ class _Model:
             return set()
         load = np.zeros((self.n_h, self.inv.n_samples))
         np.add.at(load, where, self.items.demand)
-        over = load - self.inv.cpu_cap[:, None] * (1 + EPS) - EPS
+        over = load - padded_cpu_cap(self.inv.cpu_cap)[:, None]
         out = set()
         for h in np.flatnonzero((over > 0).any(axis=1)):
             out.add(int(np.argmax(over[h])))

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from vmplan.constraints import cpu_fits
 from vmplan.model import Inventory, Plan, host_loads, host_memory_use
 from vmplan.render.curves import sparkline
 from vmplan.timefmt import iso_or_none, time_of_day
@@ -124,7 +125,7 @@ def hosts_table(inv: Inventory, plan: Plan, only: set[int] | None = None) -> Tab
         pb = loads_before[h].max() / host.cores if inv.n_samples else 0.0
         pa = loads_after[h].max() / host.cores if inv.n_samples else 0.0
         t = int(np.argmax(loads_after[h])) if inv.n_samples else 0
-        over = pa > host.cpu_limit + 1e-9
+        over = inv.n_samples > 0 and not cpu_fits(loads_after[h], inv.cpu_cap[h]).all()
         if na == 0:
             after = Text("freed" if nb else "-", style="green" if nb else "dim")
             at, mem, curve = "", "", ""
