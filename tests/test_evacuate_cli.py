@@ -71,6 +71,7 @@ def test_plan_in_json_exit_0(cli: CliRunner) -> None:
             "seconds": 10.6,  # 2 s setup + 1.25 x 8 GiB at 10 Gbit/s
             "memory_bytes": 8 * 2**30,
             "reason": "evacuate esx01",
+            "kind": "evacuate",
             "temporary": False,
         }
     ]

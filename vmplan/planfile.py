@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from vmplan.model import Inventory, Move, Plan
+from vmplan.model import Command, Inventory, Move, MoveKind, Plan, Reason
 from vmplan.problems import InputError, Problem, did_you_mean
 
 RULE = "plan"
-COMMANDS = ("pack", "evacuate")
+COMMANDS = tuple(c.value for c in Command)
 
 JsonPath = tuple[str | int, ...]
 
@@ -142,7 +142,10 @@ class _Checker:
                 continue
             secs = float(seconds) if _is_number(seconds) and seconds >= 0 else 0.0
             why = reason if isinstance(reason, str) else ""
-            out.append(Move(vm, source, target, int(wave), secs, why, temporary is True))
+            read = Reason.parse(why)
+            if temporary is True and read.kind is not MoveKind.TEMPORARY:
+                read = Reason(MoveKind.TEMPORARY, self.inv.hosts[source].name)
+            out.append(Move(vm, source, target, int(wave), secs, read))
         return tuple(sorted(out, key=lambda m: m.wave))
 
     def scalars(self, doc: dict[str, Any]) -> tuple[str, bool, int | None, bool]:
@@ -207,7 +210,7 @@ def read_plan(text: str, file: str, inv: Inventory) -> Plan:
         raise InputError(_problems(text, file, check.errors))
     target.flags.writeable = False
     return Plan(
-        command=command,
+        command=Command(command),
         feasible=feasible,
         before=inv.current,
         target=target,

@@ -19,7 +19,7 @@ from collections import Counter
 import numpy as np
 
 from vmplan.constraints import broken, cpu_fits, memory_fits
-from vmplan.model import BoolArray, FloatArray, IntArray, Inventory, Plan, Rule, RuleKind
+from vmplan.model import BoolArray, Command, FloatArray, IntArray, Inventory, Plan, Rule, RuleKind
 
 
 def _loads(
@@ -97,7 +97,7 @@ def _sharing(inv: Inventory, rule: Rule, placement: IntArray) -> set[frozenset[s
 def verify_plan(inv: Inventory, plan: Plan, parallel: int) -> list[str]:
     """Violations of a whole plan: its target placement and every wave that leads there."""
     forbidden = set(plan.evacuated)
-    stays = plan.before if plan.command == "evacuate" else None
+    stays = plan.before if plan.command is Command.EVACUATE else None
     out = verify_placement(inv, plan.target, forbidden, stays)
     placement = plan.before.copy()
     anti = [r for r in inv.rules if r.kind is RuleKind.ANTI_AFFINITY]

@@ -63,14 +63,15 @@ def plan_dict(inv: Inventory, plan: Plan, extra: dict[str, Any] | None = None) -
             "to": inv.hosts[m.target].name,
             "seconds": m.seconds,
             "memory_bytes": int(inv.memory[m.vm]),
-            "reason": m.reason,
+            "reason": str(m.reason),
+            "kind": m.reason.kind.value,
             "temporary": m.temporary,
         }
         for m in plan.moves
     ]
     per_wave = Counter(m.wave for m in plan.moves)
     doc: dict[str, Any] = {
-        "command": plan.command,
+        "command": plan.command.value,
         "feasible": plan.feasible,
         "hosts_used": int(after_used.sum()),
         "hosts_before": int(before_used.sum()),
@@ -151,7 +152,7 @@ def waves_table(inv: Inventory, plan: Plan) -> Table:
             inv.hosts[m.target].name,
             format_bytes(inv.memory[m.vm]),
             format_duration(m.seconds),
-            m.reason,
+            str(m.reason),
         )
     return table
 
