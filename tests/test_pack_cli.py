@@ -37,7 +37,8 @@ def test_yaml_and_text_formats(runner: CliRunner) -> None:
     text = runner.invoke(app, ["pack", SEED, "--format", "text", "--frontier"])
     assert text.exit_code == 0
     assert "\x1b[" not in text.stdout
-    assert "Hosts vs migrations" in text.stdout
+    assert "frontier: 1 host, 1 migration" in text.stdout.splitlines()
+    assert "━" not in text.stdout and "│" not in text.stdout
     assert (
         text.stdout.rstrip()
         .splitlines()[-1]

@@ -1,0 +1,88 @@
+"""What the commands read: inventories (found and loaded) and plan files, each problem said once.
+
+On invalid input every problem is rendered in the command's format (json and github on stdout,
+where tools read them; text on the given console) and the command stops with exit 2.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from vmplan.commands import output
+from vmplan.commands.outcome import Outcome, Stop
+from vmplan.inventory import Loaded, load
+from vmplan.model import Inventory, Plan
+from vmplan.problems import InputError, Problem
+from vmplan.render import problems as render_problems
+
+#: Where ``evacuate`` (and any command given no inventory) looks.
+ENV = "VMPLAN_INVENTORY"
+DEFAULT_FILES = ("inventory.yaml", "vmplan.yaml")
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """A loaded inventory and every file that was read for it (never to be written over)."""
+
+    loaded: Loaded
+    files: tuple[Path, ...]
+
+    @property
+    def inventory(self) -> Inventory:
+        return self.loaded.inventory
+
+
+def load_inventory(paths: list[Path], fmt: str, command: str, console: Console) -> Read:
+    """Load and merge ``paths``; on invalid input render every problem in ``fmt`` and stop."""
+    try:
+        loaded = load(paths)
+    except InputError as exc:
+        status = render_problems.Status.INVALID
+        summary = render_problems.summary_line(exc.problems, status, "")
+        if fmt == "json":
+            sys.stdout.write(render_problems.json_doc(command, exc.problems, status))
+        elif fmt == "github":
+            sys.stdout.write(render_problems.github(exc.problems, summary))
+        else:
+            render_problems.text(console, exc.problems, summary)
+        raise Stop(Outcome.INVALID) from None
+    return Read(loaded, (*paths, *(Path(f) for f in loaded.inventory.files)))
+
+
+def inventory_paths(given: list[Path] | None, env: str | None, cwd: Path) -> list[Path]:
+    """-i/--inventory, else $VMPLAN_INVENTORY, else inventory.yaml or vmplan.yaml in ``cwd``."""
+    if given:
+        return given
+    if env and env.strip():
+        return [Path(p) for p in env.split(os.pathsep) if p.strip()]
+    for name in DEFAULT_FILES:
+        if (cwd / name).is_file():
+            return [Path(name)]
+    output.fail(
+        f"no inventory: pass -i FILE, set {ENV}, or create {' or '.join(DEFAULT_FILES)} "
+        f"(looked in {cwd})"
+    )
+
+
+def read_plan(path: Path, inv: Inventory) -> Plan:
+    """A plan file checked against ``inv``; on any problem say every one and stop (exit 2)."""
+    from vmplan.planfile import read_plan as parse
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        problems = [Problem(str(path), 0, 0, "", f"cannot read the plan: {reason}", "plan")]
+    else:
+        try:
+            return parse(text, str(path), inv)
+        except InputError as exc:
+            problems = exc.problems
+    status = render_problems.Status.INVALID
+    output.show_problems(problems, render_problems.summary_line(problems, status, ""))
+    raise Stop(Outcome.INVALID)
