@@ -109,12 +109,17 @@ class _Closed(io.TextIOBase):
         raise OSError(errno.EBADF, f"{self.name} is closed")
 
 
-class _Terminated(BaseException):
-    """SIGTERM, raised where the program is so that temporary files are removed on the way out."""
+class _Signalled(BaseException):
+    """SIGINT or SIGTERM, raised where the program is so that temporary files are removed on the
+    way out (click turns a KeyboardInterrupt into its own exit, so vmplan handles both itself)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
-def _on_sigterm(_signum: int, _frame: FrameType | None) -> None:
-    raise _Terminated
+def _on_signal(signum: int, _frame: FrameType | None) -> None:
+    raise _Signalled(signum)
 
 
 def main() -> None:
@@ -127,7 +132,9 @@ def main() -> None:
         sys.stdout = _Closed("stdout")
     if sys.stderr is None:  # diagnostics have nowhere to go: the product and exit code still do
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is not signal.SIG_IGN:  # e.g. under nohup or in background
+            signal.signal(signum, _on_signal)
     code = run()
     try:
         sys.stdout.flush()
@@ -155,12 +162,12 @@ def run() -> int:
             return exc.code or 0
         _say(f"{exc.code}\n")
         return 1
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Signalled) as exc:
+        if isinstance(exc, _Signalled) and exc.signum == signal.SIGTERM:
+            _say("vmplan: terminated; nothing was written\n")
+            return EXIT_TERMINATED
         _say("vmplan: interrupted; nothing was written\n")
         return EXIT_INTERRUPTED
-    except _Terminated:
-        _say("vmplan: terminated; nothing was written\n")
-        return EXIT_TERMINATED
     except Exception as exc:
         _say(
             f"vmplan: internal error ({type(exc).__name__}: {exc}). This is a bug in vmplan "

@@ -11,7 +11,7 @@ from vmplan.commands import inputs, options, output
 from vmplan.commands.outcome import Outcome
 from vmplan.problems import Level, Problem
 from vmplan.render import problems as render
-from vmplan.render.formats import CheckFormat
+from vmplan.render.formats import CheckFormat, PlanFormat
 
 FormatOpt = Annotated[
     CheckFormat | None,
@@ -60,8 +60,8 @@ def check(
     fmt = format or (CheckFormat.GITHUB if output.on_github() else CheckFormat.TEXT)
     cpu = options.percent(cpu_limit, "--cpu-limit")
     memory = options.percent(memory_limit, "--memory-limit")
-    console = output.stdout_console()
-    loaded = inputs.load_inventory(inventory, fmt.value, "check", console).loaded
+    console = output.capture_console(PlanFormat.TABLE)  # colour on a terminal only
+    loaded = inputs.load_inventory(inventory, fmt.value, "check", text_to_stdout=True).loaded
     inv = loaded.inventory.with_limits(cpu, memory)
     optional = [checks.evacuable.ID] if evacuable else []
     findings = sorted([*loaded.warnings, *checks.run(inv, optional=optional)], key=Problem.sort_key)
@@ -78,4 +78,5 @@ def check(
         output.write_output(render.github(findings, summary), None)
     else:
         render.text(console, findings, summary)
+        output.write_output(output.rendered(console), None)
     return Outcome.FINDINGS if failed else Outcome.OK

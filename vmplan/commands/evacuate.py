@@ -92,7 +92,7 @@ def evacuate(
     cpu = options.percent(cpu_limit, "--cpu-limit")
     memory = options.percent(memory_limit, "--memory-limit")
     paths = inputs.inventory_paths(inventory, os.environ.get(inputs.ENV), Path.cwd())
-    read = inputs.load_inventory(paths, fmt.value, "evacuate", output.stderr_console())
+    read = inputs.load_inventory(paths, fmt.value, "evacuate")
     output.show_warnings(read.loaded.warnings)
     inv = read.inventory.with_limits(cpu, memory)
     named = host_indices(inv, hosts)

@@ -7,11 +7,8 @@ where tools read them; text on the given console) and the command stops with exi
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-
-from rich.console import Console
 
 from vmplan.commands import output
 from vmplan.commands.outcome import Outcome, Stop
@@ -19,6 +16,7 @@ from vmplan.inventory import Loaded, load
 from vmplan.model import Inventory, Plan
 from vmplan.problems import InputError, Problem
 from vmplan.render import problems as render_problems
+from vmplan.render.formats import PlanFormat
 
 #: Where ``evacuate`` (and any command given no inventory) looks.
 ENV = "VMPLAN_INVENTORY"
@@ -37,19 +35,27 @@ class Read:
         return self.loaded.inventory
 
 
-def load_inventory(paths: list[Path], fmt: str, command: str, console: Console) -> Read:
-    """Load and merge ``paths``; on invalid input render every problem in ``fmt`` and stop."""
+def load_inventory(paths: list[Path], fmt: str, command: str, text_to_stdout: bool = False) -> Read:
+    """Load and merge ``paths``; on invalid input render every problem in ``fmt`` and stop.
+
+    json and github go to stdout, where tools read them; text goes to stderr, or to stdout when
+    the problems are the command's product (check).
+    """
     try:
         loaded = load(paths)
     except InputError as exc:
         status = render_problems.Status.INVALID
         summary = render_problems.summary_line(exc.problems, status, "")
         if fmt == "json":
-            sys.stdout.write(render_problems.json_doc(command, exc.problems, status))
+            output.write_output(render_problems.json_doc(command, exc.problems, status), None)
         elif fmt == "github":
-            sys.stdout.write(render_problems.github(exc.problems, summary))
-        else:
+            output.write_output(render_problems.github(exc.problems, summary), None)
+        elif text_to_stdout:
+            console = output.capture_console(PlanFormat.TABLE)
             render_problems.text(console, exc.problems, summary)
+            output.write_output(output.rendered(console), None)
+        else:
+            output.show_problems(exc.problems, summary)
         raise Stop(Outcome.INVALID) from None
     return Read(loaded, (*paths, *(Path(f) for f in loaded.inventory.files)))
 

@@ -62,6 +62,13 @@ def capture_console(fmt: PlanFormat) -> Console:
     )
 
 
+def rendered(console: Console) -> str:
+    """What a :func:`capture_console` has recorded."""
+    out = console.file
+    assert isinstance(out, io.StringIO)
+    return out.getvalue()
+
+
 def on_github() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
 

@@ -78,7 +78,7 @@ def pack(
     )
     cpu = options.percent(cpu_limit, "--cpu-limit")
     memory = options.percent(memory_limit, "--memory-limit")
-    read = inputs.load_inventory(inventory, fmt.value, "pack", output.stderr_console())
+    read = inputs.load_inventory(inventory, fmt.value, "pack")
     output.show_warnings(read.loaded.warnings)
     inv = read.inventory.with_limits(cpu, memory)
     with output.progress("packing") as say:

@@ -73,7 +73,7 @@ def report(
     cpu = options.percent(cpu_limit, "--cpu-limit")
     memory = options.percent(memory_limit, "--memory-limit")
     errors = output.stderr_console()
-    read = inputs.load_inventory(inventory, "text", "report", errors)
+    read = inputs.load_inventory(inventory, "text", "report")
     for warning in read.loaded.warnings:
         errors.print(printable(str(warning)), soft_wrap=True, markup=False)
     inv = read.inventory.with_limits(cpu, memory)
