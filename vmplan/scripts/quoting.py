@@ -24,9 +24,9 @@ POWERSHELL_SINGLE_QUOTES = frozenset("'\u2018\u2019\u201a\u201b")
 def bash(word: str) -> str:
     """``word`` as one bash word, single-quoted unless it is plainly safe."""
     _no_nul(word)
-    if word and all(c.isascii() and (c.isalnum() or c in "@%+=:,./_-") for c in word):
-        if not word.startswith("-"):
-            return word
+    safe = all(c.isascii() and (c.isalnum() or c in "@%+=:,./_-") for c in word)
+    if word and safe and not word.startswith("-"):
+        return word
     return "'" + word.replace("'", "'\\''") + "'"
 
 
