@@ -14,7 +14,7 @@ import sys
 import typer
 
 from vmplan import __version__
-from vmplan.commands import check, evacuate, pack, report, schema
+from vmplan.commands import check, evacuate, pack, report, schema, script
 
 EXIT_BUG = 70
 
@@ -49,6 +49,7 @@ app.command("evacuate")(evacuate.evacuate)
 app.command("pack")(pack.pack)
 app.command("report")(report.report)
 app.command("schema")(schema.schema)
+app.command("script")(script.script)
 
 
 def main() -> None:

@@ -44,12 +44,14 @@ def start_errors(doc: dict[str, Any], inv: Inventory) -> list[tuple[JsonPath, bo
     for i, move in sorted(items, key=lambda item: (item[1]["wave"], item[0])):
         vm, wave = move["vm"], move["wave"]
         if last_wave.get(vm) == wave:
-            errors.append(
-                (("migrations", i, "wave"), False, f"'{vm}' moves twice in wave {wave}")
-            )
+            errors.append((("migrations", i, "wave"), False, f"'{vm}' moves twice in wave {wave}"))
         if move["from"] != at[vm]:
             where = inv.vms[inv.vm_index[vm]].where
-            now = "its previous migration leaves it on" if vm in last_wave else "the inventory has it on"
+            now = (
+                "its previous migration leaves it on"
+                if vm in last_wave
+                else "the inventory has it on"
+            )
             errors.append(
                 (
                     ("migrations", i, "from"),
@@ -70,4 +72,3 @@ def start_errors(doc: dict[str, Any], inv: Inventory) -> list[tuple[JsonPath, bo
                 )
             )
     return errors
-
