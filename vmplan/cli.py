@@ -14,7 +14,7 @@ import sys
 import typer
 
 from vmplan import __version__
-from vmplan.commands import check, evacuate, pack, report, schema, script
+from vmplan.commands import apply, check, evacuate, pack, report, schema, script
 
 EXIT_BUG = 70
 
@@ -44,6 +44,7 @@ def _root(
     """Plan consolidation and maintenance of virtualised server fleets."""
 
 
+app.command("apply")(apply.apply)
 app.command("check")(check.check)
 app.command("evacuate")(evacuate.evacuate)
 app.command("pack")(pack.pack)

@@ -103,7 +103,7 @@ def script(
         )
         text = render_script(parsed, inv, tool, options)
     except InputError as exc:
-        _fail_problems(exc.problems)
+        fail_problems(exc.problems)
     except (OSError, ValueError) as exc:
         common.fail_usage(str(exc) if isinstance(exc, ValueError) else f"{exc}")
     common.write_output(text, output)
@@ -156,14 +156,14 @@ def read_or_exit(path: Path, parse: Callable[[str], T]) -> T:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        _fail_problems([Problem(str(path), 0, 0, "", f"cannot read the file: {reason}", "input")])
+        fail_problems([Problem(str(path), 0, 0, "", f"cannot read the file: {reason}", "input")])
     try:
         return parse(text)
     except InputError as exc:
-        _fail_problems(exc.problems)
+        fail_problems(exc.problems)
 
 
-def _fail_problems(problems: list[Problem]) -> NoReturn:
+def fail_problems(problems: list[Problem]) -> NoReturn:
     status = render_problems.Status.INVALID
     summary = render_problems.summary_line(problems, status, "")
     render_problems.text(common.stderr_console(), problems, summary)
