@@ -112,7 +112,11 @@ class BashParts:
 
 
 def render(steps: Steps, options: ScriptOptions, parts: BashParts) -> str:
-    out = ["#!/usr/bin/env bash"]
+    out = [
+        "#!/usr/bin/env bash",
+        "# Names are data: a '$' or a backtick in a quoted name is meant literally.",
+        "# shellcheck disable=SC2016",
+    ]
     out += [f"# {line}".rstrip() for line in header_lines(steps, options, parts.tool, HOW)]
     out += ["set -euo pipefail", "", COMMON.strip("\n"), "", parts.definitions.strip("\n")]
     total = len(steps.waves)
