@@ -30,7 +30,9 @@ move() {
   shift 6
   migration "$key" "$from" "$to"
   if [[ $dry_run != 0 ]]; then
-    printf 'wave %s (about %s): %s\n' "$wave" "$duration" "${cmd[*]@Q}"
+    printf 'wave %s (about %s):' "$wave" "$duration"
+    printf ' %q' "${cmd[@]}"
+    printf '\n'
     return 0
   fi
   local state
