@@ -16,7 +16,7 @@ duration, in plan order, and asks nothing of the tool.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from vmplan.scripts import quoting
@@ -161,3 +161,19 @@ locate() {
   fi
 }
 """
+
+
+def words(extra: Iterable[str]) -> str:
+    """Extra words for a command line, each quoted, each after a space."""
+    return "".join(f" {q(w)}" for w in extra)
+
+
+def by_name(steps: Steps) -> dict[str, str]:
+    """Each moved VM's word for the tool: its name."""
+    return {s.vm: s.vm for wave in steps.waves for s in wave}
+
+
+def host_table(variable: str, hosts: Iterable[str], template: str) -> str:
+    """``declare -A VARIABLE=(...)``: ``template`` with ``{host}`` filled in, for every host."""
+    rows = "".join(f"  [{q(h)}]={q(template.replace('{host}', h))}\n" for h in hosts)
+    return f"declare -A {variable}=(\n{rows})"

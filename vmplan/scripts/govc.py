@@ -16,7 +16,7 @@ TOOL = "govc"
 
 def render(steps: Steps, inv: Inventory, options: ScriptOptions) -> str:
     del inv  # govc needs nothing beyond the names
-    extra = "".join(f" {bash.q(w)}" for w in options.extra)
+    extra = bash.words(options.extra)
     definitions = f"""
 # where VM: the host govc says the VM runs on
 where() {{
@@ -29,5 +29,4 @@ migration() {{
   cmd=(govc vm.migrate "-host=$3"{extra} -- "$1")
 }}
 """
-    keys = {s.vm: s.vm for wave in steps.waves for s in wave}
-    return bash.render(steps, options, bash.BashParts(TOOL, definitions, keys))
+    return bash.render(steps, options, bash.BashParts(TOOL, definitions, bash.by_name(steps)))

@@ -17,7 +17,7 @@ TOOL = "openstack"
 
 def render(steps: Steps, inv: Inventory, options: ScriptOptions) -> str:
     del inv
-    extra = "".join(f" {bash.q(w)}" for w in options.extra)
+    extra = bash.words(options.extra)
     definitions = f"""
 # where VM: the compute host OpenStack says the server runs on
 where() {{
@@ -30,5 +30,4 @@ migration() {{
   cmd=(openstack server migrate --live-migration "--host=$3" --wait{extra} -- "$1")
 }}
 """
-    keys = {s.vm: s.vm for wave in steps.waves for s in wave}
-    return bash.render(steps, options, bash.BashParts(TOOL, definitions, keys))
+    return bash.render(steps, options, bash.BashParts(TOOL, definitions, bash.by_name(steps)))

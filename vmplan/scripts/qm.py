@@ -78,15 +78,11 @@ def render(steps: Steps, inv: Inventory, options: ScriptOptions) -> str:
     keys = vm_ids(steps, inv, options.ids)
     if options.uri:
         # the words reach a remote shell: quote each once more for it
-        extra = "".join(f" {bash.q(bash.q(w))}" for w in options.extra)
-        table = "\n".join(
-            f"  [{bash.q(h)}]={bash.q(options.uri.replace('{host}', h))}" for h in steps.hosts
-        )
+        extra = bash.words(bash.q(w) for w in options.extra)
+        table = bash.host_table("node", steps.hosts, options.uri)
         run = f"""
 # the ssh destination of every node the plan touches (qm works on its own node's VMs)
-declare -A node=(
 {table}
-)
 
 # migration VMID FROM TO: qm on the source node moves VMID to TO
 migration() {{
@@ -94,7 +90,7 @@ migration() {{
 }}
 """
     else:
-        extra = "".join(f" {bash.q(w)}" for w in options.extra)
+        extra = bash.words(options.extra)
         run = f"""
 # migration VMID FROM TO: the command that moves VMID to TO (run this on the source node)
 migration() {{

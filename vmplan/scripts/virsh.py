@@ -19,15 +19,11 @@ DEFAULT_URI = "qemu+ssh://{host}/system"
 def render(steps: Steps, inv: Inventory, options: ScriptOptions) -> str:
     del inv
     template = options.uri or DEFAULT_URI
-    extra = "".join(f" {bash.q(w)}" for w in options.extra)
-    table = "\n".join(
-        f"  [{bash.q(h)}]={bash.q(template.replace('{host}', h))}" for h in steps.hosts
-    )
+    extra = bash.words(options.extra)
+    table = bash.host_table("uri", steps.hosts, template)
     definitions = f"""
 # the libvirt connection URI of every host the plan touches
-declare -A uri=(
 {table}
-)
 
 # running_on HOST VM: the VM runs (or is paused) under HOST's libvirt
 running_on() {{
@@ -57,5 +53,4 @@ migration() {{
   cmd=(virsh -c "${{uri[$2]}}" migrate --live --persistent --undefinesource{extra} -- "$1" "${{uri[$3]}}")
 }}
 """
-    keys = {s.vm: s.vm for wave in steps.waves for s in wave}
-    return bash.render(steps, options, bash.BashParts(TOOL, definitions, keys))
+    return bash.render(steps, options, bash.BashParts(TOOL, definitions, bash.by_name(steps)))
