@@ -317,3 +317,23 @@ def test_choose_o_or_in_place(cli: CliRunner) -> None:
     run(cli, "pack", "seed.yaml", "-f", "json", "-o", "plan.json")
     out = run(cli, "apply", "plan.json", "seed.yaml", "-o", "x.yaml", "--in-place", code=2)
     assert "choose -o FILE or --in-place, not both" in out
+
+
+def test_a_host_written_with_an_anchor_is_left_to_the_user(cli: CliRunner) -> None:
+    Path("inv.yaml").write_text(
+        "version: 1\nhosts:\n  - {name: h1, cpus: 8, memory: 64GiB}\n"
+        "  - {name: h2, cpus: 8, memory: 64GiB}\nvms:\n"
+        '  - {name: a, host: &h h1, vcpus: 1, memory: 1GiB, cpu: "1"}\n'
+        '  - {name: b, host: *h, vcpus: 1, memory: 1GiB, cpu: "1"}\n',
+        encoding="utf-8",
+    )
+    plan = {
+        "placement": {"a": "h2", "b": "h1"},
+        "migrations": [{"wave": 1, "vm": "a", "from": "h1", "to": "h2"}],
+    }
+    Path("plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    out = run(cli, "apply", "plan.json", "inv.yaml", code=2)
+    assert (
+        "inv.yaml:6:12: error: vms[0].host: the host of 'a' is written once for several places "
+        "(a YAML anchor and alias): edit it by hand"
+    ) in " ".join(out.split())

@@ -15,7 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 import yaml
 
-from vmplan.apply.yamledit import Edit, apply_edits, compose, mapping_get, scalar_text, set_key
+from vmplan.apply.yamledit import (
+    Edit,
+    anchored,
+    apply_edits,
+    compose,
+    mapping_get,
+    scalar_text,
+    set_key,
+)
 from vmplan.model import Inventory, Plan
 from vmplan.problems import InputError, Problem
 
@@ -39,18 +47,20 @@ class _Entries:
 
     hosts: dict[str, yaml.MappingNode]
     vms: dict[str, yaml.MappingNode]
+    paths: dict[str, str]  # "vms:NAME" -> "vms[3]", as the loader's messages say
 
 
 def _entries(root: yaml.Node | None) -> _Entries:
-    out = _Entries({}, {})
+    out = _Entries({}, {}, {})
     for section, found in (("hosts", out.hosts), ("vms", out.vms)):
         pair = mapping_get(root, section) if root is not None else None
         if pair is None or not isinstance(pair[1], yaml.SequenceNode):
             continue
-        for item in pair[1].value:
+        for i, item in enumerate(pair[1].value):
             name = mapping_get(item, "name")
             if isinstance(item, yaml.MappingNode) and name and isinstance(name[1], yaml.ScalarNode):
                 found.setdefault(name[1].value, item)
+                out.paths.setdefault(f"{section}:{name[1].value}", f"{section}[{i}]")
     return out
 
 
@@ -88,10 +98,14 @@ def apply_plan(
                 continue
             value = host[1]
             start = value.start_mark.index
-            if start in seen:  # one scalar, several VMs: an alias
+            if start in seen or anchored(text, value):  # an edit would change other places too
                 where = inv.vms[inv.vm_index[vm]].where
-                message = f"the host of '{vm}' is shared with '{seen[start]}' (a YAML alias): edit it by hand"
-                problems.append(Problem.at(where, "host", message, "apply"))
+                message = (
+                    f"the host of '{vm}' is written once for several places (a YAML anchor and "
+                    "alias): edit it by hand"
+                )
+                path = f"{entries.paths[f'vms:{vm}']}.host"
+                problems.append(Problem.at(where, path, message, "apply"))
                 aliased.add(vm)
                 continue
             seen[start] = vm
@@ -101,10 +115,19 @@ def apply_plan(
             node = entries.hosts.get(host_name)
             if node is None:
                 continue
-            edit = set_key(text, node, "maintenance", "true")
+            try:
+                edit = set_key(text, node, "maintenance", "true")
+            except ValueError as exc:
+                where = inv.hosts[inv.host_index[host_name]].where
+                message = f"cannot set maintenance: true here ({exc}): edit it by hand"
+                path = f"{entries.paths[f'hosts:{host_name}']}.maintenance"
+                problems.append(Problem.at(where, path, message, "apply"))
+                continue
             if edit is not None:
                 edits.append(edit)
                 marked.append(host_name)
+        if problems:
+            continue
         after = apply_edits(text, edits)
         _verify(after, moves, marks, file)
         out.append(FileChange(file, text, after, tuple(moved), tuple(marked)))

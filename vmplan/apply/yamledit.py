@@ -63,6 +63,12 @@ def mapping_get(node: yaml.Node, key: str) -> tuple[yaml.Node, yaml.Node] | None
     return None
 
 
+def anchored(text: str, node: yaml.Node) -> bool:
+    """Whether ``node`` is written with an anchor (``&name value``): aliases elsewhere share it,
+    and an alias resolves to this very node, so editing it would change every one of them."""
+    return text.removeprefix(BOM)[node.start_mark.index : node.start_mark.index + 1] == "&"
+
+
 def scalar_text(value: str, style: str | None) -> str:  # plain: None, or '' from the C parser
     """``value`` written as a YAML scalar that reads back as the string ``value``: plain when the
     original was plain and ``value`` is a plain word that YAML would not read as a number, a
@@ -105,8 +111,8 @@ def set_key(text: str, mapping: yaml.MappingNode, key: str, value: str) -> Edit 
     found = mapping_get(mapping, key)
     if found is not None:
         _, node = found
-        if not isinstance(node, yaml.ScalarNode):
-            raise ValueError(f"'{key}' is not a scalar")
+        if not isinstance(node, yaml.ScalarNode) or anchored(text, node):
+            raise ValueError(f"'{key}' is not a plain scalar of its own")
         if not node.style and yaml.safe_load(node.value) == yaml.safe_load(value):
             return None
         return Edit(node.start_mark.index, node.end_mark.index, value)
