@@ -77,14 +77,7 @@ def script(
     from vmplan.planmatch import read_matching_plan
     from vmplan.scripts.ids import read_ids
 
-    if uri is not None and (tool not in URI_TOOLS or "{host}" not in uri):
-        common.fail_usage("--uri is a template with {host}, for --for virsh or qm only")
-    if ids is not None and tool is not Tool.QM:
-        common.fail_usage("--ids is for --for qm only")
-    try:
-        words = tuple(shlex.split(extra)) if extra else ()
-    except ValueError as exc:
-        common.fail_usage(f"--extra: {exc}")
+    words = _checked_options(tool, uri, ids, extra)
     paths = inventory_paths(inventory, os.environ.get(ENV), Path.cwd())
     refuse_input_as_output(output, [plan, *paths, *([ids] if ids else [])])
     loaded = common.load_or_exit(paths, "text", "script", common.stderr_console())
@@ -104,13 +97,29 @@ def script(
         text = render_script(parsed, inv, tool, options)
     except InputError as exc:
         fail_problems(exc.problems)
-    except (OSError, ValueError) as exc:
-        common.fail_usage(str(exc) if isinstance(exc, ValueError) else f"{exc}")
+    except OSError as exc:  # an inventory file vanished between loading and hashing
+        common.fail_usage(f"cannot read {exc.filename}: {exc.strerror}")
+    except ValueError as exc:  # a name no program argument can carry
+        common.fail_usage(str(exc))
     common.write_output(text, output)
     if output is not None and str(output) != "-":
         mask = os.umask(0)
         os.umask(mask)
         output.resolve().chmod(0o777 & ~mask)  # a script: executable by whoever may read it
+
+
+def _checked_options(
+    tool: Tool, uri: str | None, ids: Path | None, extra: str | None
+) -> tuple[str, ...]:
+    """Exit 2 for an option the tool does not take; the --extra words."""
+    if uri is not None and (tool not in URI_TOOLS or "{host}" not in uri):
+        common.fail_usage("--uri is a template with {host}, for --for virsh or qm only")
+    if ids is not None and tool is not Tool.QM:
+        common.fail_usage("--ids is for --for qm only")
+    try:
+        return tuple(shlex.split(extra)) if extra else ()
+    except ValueError as exc:
+        common.fail_usage(f"--extra: {exc}")
 
 
 def _command_line(
