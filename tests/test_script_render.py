@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.test_script_run import HOSTS, IDS, NODES, VMS, inventory_text, plan_doc
+from tests.test_script_run import HOSTS, IDS, NODES, VMS, inventory_text, plan_doc, shellcheck
 from vmplan.cli import app
 from vmplan.inventory import load
 from vmplan.planmatch import read_matching_plan
@@ -160,6 +160,16 @@ def test_extra_flags_and_uri_templates(tmp_path: Path) -> None:
     assert "[pve1]=root@pve1" in text
     twice = bash(bash("--with-local-disks"))  # once for this shell, once for the remote one
     assert f'cmd=(ssh -- "${{node[$2]}}" qm migrate "$1" "$3" --online {twice})' in text
+    script = tmp_path / "qm-over-ssh.sh"
+    script.write_text(text, encoding="utf-8")
+    done = subprocess.run(
+        [shellcheck(), "--shell=bash", "--severity=style", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout
 
 
 def test_qm_takes_ids_from_names_and_names_each_vm_without_one(tmp_path: Path) -> None:
