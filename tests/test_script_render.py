@@ -284,3 +284,17 @@ def test_option_misuse_exits_2(sample_plan: Path, args: list[str], message: str)
     result = CliRunner().invoke(app, ["script", "plan.json", *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_qm_refuses_hosts_that_are_not_node_names(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as info:
+        rendered(tmp_path, Tool.QM, HOSTS, ids=IDS)
+    got = [(p.line, p.path, p.message) for p in info.value.problems]
+    assert got == [
+        (
+            3 + i,
+            f"hosts[{i}].name",
+            f"{h!r} is not a Proxmox node name (letters, digits, '.' and '-')",
+        )
+        for i, h in enumerate(HOSTS)
+    ]
