@@ -292,7 +292,7 @@ def test_qm_refuses_hosts_that_are_not_node_names(tmp_path: Path) -> None:
     got = [(p.line, p.path, p.message) for p in info.value.problems]
     assert got == [
         (
-            3 + i,
+            4 + i,  # hosts start on line 4
             f"hosts[{i}].name",
             f"{h!r} is not a Proxmox node name (letters, digits, '.' and '-')",
         )
