@@ -77,7 +77,8 @@ def apply_plan(
     texts: Sequence[tuple[str, str]], plan: Plan, inv: Inventory, mark_freed: bool = False
 ) -> list[FileChange]:
     """``texts``: ``(file, text)`` of every inventory file. Raises :class:`InputError` for a
-    ``host:`` that cannot be edited on its own (an alias shared by several VMs)."""
+    ``host:`` that cannot be edited on its own (written with a YAML anchor, or an alias of one)
+    and for a ``maintenance:`` that cannot be set."""
     trees = [(file, text, _entries(compose(text))) for file, text in texts]
     moves = {
         inv.vms[v].name: inv.hosts[int(plan.target[v])].name
@@ -85,7 +86,7 @@ def apply_plan(
     }
     marks = set(freed_hosts(plan, inv)) if mark_freed else set()
     problems: list[Problem] = []
-    aliased: set[str] = set()
+    found: set[str] = set()  # moved VMs whose host: was found (edited, or refused with a reason)
     out = []
     for file, text, entries in trees:
         edits: list[Edit] = []
@@ -106,9 +107,10 @@ def apply_plan(
                 )
                 path = f"{entries.paths[f'vms:{vm}']}.host"
                 problems.append(Problem.at(where, path, message, "apply"))
-                aliased.add(vm)
+                found.add(vm)
                 continue
             seen[start] = vm
+            found.add(vm)
             edits.append(Edit(start, value.end_mark.index, scalar_text(target, value.style)))
             moved.append(vm)
         for host_name in sorted(marks):
@@ -131,8 +133,7 @@ def apply_plan(
         after = apply_edits(text, edits)
         _verify(after, moves, marks, file)
         out.append(FileChange(file, text, after, tuple(moved), tuple(marked)))
-    done = {vm for change in out for vm in change.moved}
-    for vm in sorted(set(moves) - done - aliased):
+    for vm in sorted(set(moves) - found):
         where = inv.vms[inv.vm_index[vm]].where
         message = f"'{vm}' has no host: scalar of its own to edit"
         problems.append(Problem.at(where, "host", message, "apply"))
