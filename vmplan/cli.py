@@ -26,7 +26,7 @@ from typing import Any
 import typer
 
 from vmplan import __version__
-from vmplan.commands import check, evacuate, pack, report, schema
+from vmplan.commands import apply, check, evacuate, pack, report, schema, script
 from vmplan.commands.outcome import Outcome, Stop
 
 EXIT_CODES = {Outcome.OK: 0, Outcome.FINDINGS: 1, Outcome.INVALID: 2}
@@ -84,11 +84,13 @@ def _register(name: str, module: Any) -> None:
 
 
 for _name, _module in (
+    ("apply", apply),
     ("check", check),
     ("evacuate", evacuate),
     ("pack", pack),
     ("report", report),
     ("schema", schema),
+    ("script", script),
 ):
     _register(_name, _module)
 

@@ -221,6 +221,12 @@ def read_plan(text: str, file: str, inv: Inventory) -> Plan:
     )
 
 
+def located(text: str, file: str, errors: list[tuple[JsonPath, bool, str]]) -> list[Problem]:
+    """Problems for ``(path, at the key?, message)`` errors found in a valid plan text, each at the
+    line and column of that key or value (for checks made after :func:`read_plan`)."""
+    return _problems(text, file, errors)
+
+
 def _problems(text: str, file: str, errors: list[tuple[JsonPath, bool, str]]) -> list[Problem]:
     keys, values, duplicates = locate(text)
     starts = [0, *(m.end() for m in re.finditer("\n", text))]

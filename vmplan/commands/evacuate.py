@@ -33,16 +33,6 @@ HostsArg = Annotated[
         show_default=False,
     ),
 ]
-InventoryOpt = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "-i",
-        "--inventory",
-        help=f"Inventory file (repeatable; several files merge). Default: ${inputs.ENV} (paths separated "
-        f"by '{os.pathsep}'), else {' or '.join(inputs.DEFAULT_FILES)} in the current folder.",
-        show_default=False,
-    ),
-]
 WindowOpt = Annotated[
     bool,
     typer.Option(
@@ -66,7 +56,7 @@ EPILOG = """Examples:
 
 def evacuate(
     hosts: HostsArg,
-    inventory: InventoryOpt = None,
+    inventory: options.InventoryOpt = None,
     cpu_limit: options.CpuLimitOpt = None,
     memory_limit: options.MemoryLimitOpt = None,
     parallel: options.ParallelOpt = DEFAULT_PARALLEL,
@@ -91,7 +81,7 @@ def evacuate(
     )
     cpu = options.percent(cpu_limit, "--cpu-limit")
     memory = options.percent(memory_limit, "--memory-limit")
-    paths = inputs.inventory_paths(inventory, os.environ.get(inputs.ENV), Path.cwd())
+    paths = inputs.inventory_paths(inventory, os.environ.get(options.ENV), Path.cwd())
     read = inputs.load_inventory(paths, fmt.value, "evacuate")
     output.show_warnings(read.loaded.warnings)
     inv = read.inventory.with_limits(cpu, memory)

@@ -7,10 +7,12 @@ where tools read them; text on the given console) and the command stops with exi
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn, TypeVar
 
-from vmplan.commands import output
+from vmplan.commands import options, output
 from vmplan.commands.outcome import Outcome, Stop
 from vmplan.inventory import Loaded, load
 from vmplan.model import Inventory, Plan
@@ -18,9 +20,7 @@ from vmplan.problems import InputError, Problem
 from vmplan.render import problems as render_problems
 from vmplan.render.formats import PlanFormat
 
-#: Where ``evacuate`` (and any command given no inventory) looks.
-ENV = "VMPLAN_INVENTORY"
-DEFAULT_FILES = ("inventory.yaml", "vmplan.yaml")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +66,12 @@ def inventory_paths(given: list[Path] | None, env: str | None, cwd: Path) -> lis
         return given
     if env and env.strip():
         return [Path(p) for p in env.split(os.pathsep) if p.strip()]
-    for name in DEFAULT_FILES:
+    for name in options.DEFAULT_FILES:
         if (cwd / name).is_file():
             return [Path(name)]
     output.fail(
-        f"no inventory: pass -i FILE, set {ENV}, or create {' or '.join(DEFAULT_FILES)} "
+        f"no inventory: pass -i FILE, set {options.ENV}, or create "
+        f"{' or '.join(options.DEFAULT_FILES)} "
         f"(looked in {cwd})"
     )
 
@@ -79,16 +80,24 @@ def read_plan(path: Path, inv: Inventory) -> Plan:
     """A plan file checked against ``inv``; on any problem say every one and stop (exit 2)."""
     from vmplan.planfile import read_plan as parse
 
+    return read_file(path, lambda text: parse(text, str(path), inv), "plan")
+
+
+def read_file(path: Path, parse: Callable[[str], T], what: str = "file") -> T:
+    """``parse`` the UTF-8 text of ``path``; an unreadable file or any problem ends in exit 2."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        problems = [Problem(str(path), 0, 0, "", f"cannot read the plan: {reason}", "plan")]
-    else:
-        try:
-            return parse(text, str(path), inv)
-        except InputError as exc:
-            problems = exc.problems
+        fail_problems([Problem(str(path), 0, 0, "", f"cannot read the {what}: {reason}", what)])
+    try:
+        return parse(text)
+    except InputError as exc:
+        fail_problems(exc.problems)
+
+
+def fail_problems(problems: Sequence[Problem]) -> NoReturn:
+    """Say every problem on stderr and stop with exit 2."""
     status = render_problems.Status.INVALID
     output.show_problems(problems, render_problems.summary_line(problems, status, ""))
     raise Stop(Outcome.INVALID)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,21 @@ from vmplan import units
 from vmplan.engine.settings import DEFAULT_BANDWIDTH
 from vmplan.render.formats import PlanFormat
 
+#: Where a command given no inventory looks (evacuate, script).
+ENV = "VMPLAN_INVENTORY"
+DEFAULT_FILES = ("inventory.yaml", "vmplan.yaml")
+
+InventoryOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "-i",
+        "--inventory",
+        metavar="FILE",
+        help=f"Inventory file (repeatable; several files merge). Default: ${ENV} (paths separated "
+        f"by '{os.pathsep}'), else {' or '.join(DEFAULT_FILES)} in the current folder.",
+        show_default=False,
+    ),
+]
 InventoryArgs = Annotated[
     list[Path],
     typer.Argument(
@@ -79,9 +95,12 @@ OutputOpt = Annotated[
 
 __all__ = [
     "DEFAULT_BANDWIDTH",
+    "DEFAULT_FILES",
+    "ENV",
     "BandwidthOpt",
     "CpuLimitOpt",
     "InventoryArgs",
+    "InventoryOpt",
     "MemoryLimitOpt",
     "OutputOpt",
     "ParallelOpt",

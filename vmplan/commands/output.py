@@ -137,8 +137,34 @@ def write_output(text: str, output: Path | None, inputs: Sequence[Path] = ()) ->
         fail(f"cannot write {output}: it is a directory")
     if info is not None and not stat.S_ISREG(info.st_mode):
         _write_directly(text, output)
-    else:
-        _replace_atomically(text, output, info)
+        return
+    if info is not None:
+        mode = stat.S_IMODE(info.st_mode)
+    else:  # mkstemp makes 0600; a new file gets what any new file gets (0666 minus umask)
+        mask = os.umask(0)
+        os.umask(mask)
+        mode = 0o666 & ~mask
+    _replace_atomically(text, output.resolve(), mode, shown=output)
+
+
+def replace_in_place(path: Path, text: str) -> None:
+    """Rewrite an input file itself (``apply --in-place``): atomically, keeping its mode.
+
+    A symlink is refused rather than followed or replaced: writing through it would change
+    another file, replacing it would cut the link.
+    """
+    try:
+        info = os.lstat(path)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror}")
+    if stat.S_ISLNK(info.st_mode):
+        fail(
+            f"{path} is a symlink to {os.readlink(path)}: --in-place never writes through one; "
+            "use -o, or name the file it points to"
+        )
+    if not stat.S_ISREG(info.st_mode):
+        fail(f"{path} is not a regular file: --in-place can only replace one")
+    _replace_atomically(text, path, stat.S_IMODE(info.st_mode), shown=path)
 
 
 def _write_stdout(text: str) -> None:
@@ -167,26 +193,22 @@ def _write_directly(text: str, output: Path) -> None:
         fail(f"cannot write {output}: {exc.strerror}")
 
 
-def _replace_atomically(text: str, output: Path, old: os.stat_result | None) -> None:
-    target = output.resolve()
+def _replace_atomically(text: str, target: Path, mode: int, shown: Path) -> None:
+    """A temporary file beside ``target``, written in full and flushed to disk, then renamed."""
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror}")
+        fail(f"cannot write {shown}: {exc.strerror}")
     try:
-        if old is not None:
-            mode = stat.S_IMODE(old.st_mode)
-        else:  # mkstemp makes 0600; a new file gets what any new file gets (0666 minus umask)
-            mask = os.umask(0)
-            os.umask(mask)
-            mode = 0o666 & ~mask
         os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, target)
     except OSError as exc:  # e.g. the disk is full
         Path(tmp).unlink(missing_ok=True)
-        fail(f"cannot write {output}: {exc.strerror}")
+        fail(f"cannot write {shown}: {exc.strerror}")
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
