@@ -14,7 +14,7 @@ import sys
 import typer
 
 from vmplan import __version__
-from vmplan.commands import check, evacuate, pack, report, schema
+from vmplan.commands import backtest, check, evacuate, pack, report, schema
 
 EXIT_BUG = 70
 
@@ -44,6 +44,7 @@ def _root(
     """Plan consolidation and maintenance of virtualised server fleets."""
 
 
+app.command("backtest")(backtest.backtest)
 app.command("check")(check.check)
 app.command("evacuate")(evacuate.evacuate)
 app.command("pack")(pack.pack)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
@@ -10,13 +12,15 @@ import yaml
 from rich.table import Table
 from rich.text import Text
 
-from vmplan.commands import common
+from vmplan import sizing
+from vmplan.commands import common, sizing_options
 from vmplan.render import plan as render_plan
+from vmplan.render import sizing as render_sizing
 from vmplan.units import format_duration, plural
 
 if TYPE_CHECKING:
-    from vmplan.model import Inventory
-    from vmplan.packing import PackResult
+    from vmplan.model import IntArray, Inventory
+    from vmplan.packing import PackResult, PackSettings
 
 MaxMigrationsOpt = Annotated[
     int | None,
@@ -41,13 +45,18 @@ def pack(
     bandwidth: common.BandwidthOpt = "10Gbit/s",
     time_limit: common.TimeLimitOpt = 5.0,
     frontier: FrontierOpt = False,
+    profile: sizing_options.ProfileOpt = None,
+    envelope: sizing_options.EnvelopeOpt = None,
+    size: sizing_options.SizeOpt = None,
+    risk: sizing_options.RiskOpt = None,
     format: common.PlanFormatOpt = None,
     output: common.OutputOpt = None,
 ) -> None:
     """Consolidate onto the fewest hosts, each within its limits at every sample, with safe waves.
 
     Finds the fewest hosts on which every host's combined CPU series stays under its limit at
-    every sample (and memory fits and rules hold), then the live migrations to get there.
+    every sample (and memory fits and rules hold), then the live migrations to get there. The
+    series are first sized (by default calibrated on a held-out part of the history, see --risk).
 
     Exit 0 with a plan, 1 when no feasible placement exists, 2 for invalid input.
     """
@@ -67,13 +76,38 @@ def pack(
     loaded = common.load_or_exit(inventory, fmt.value, "pack", common.stderr_console())
     common.show_warnings(loaded.warnings)
     inv = loaded.inventory.with_limits(cpu, memory)
+    chosen = sizing_options.spec(profile, envelope, size, risk)
     with common.progress("packing") as say:
-        result = run_pack(inv, settings, say)
-    common.write_output(_render(inv, result, fmt, frontier), output)
+        sized = sizing_options.apply(inv, chosen, _planner(settings, say))
+        result = run_pack(sized.inventory, settings, say)
+    about = sizing.as_json(sized, inv, result.plan.target)
+    text = _render(sized.inventory, result, fmt, frontier, about, sizing.summary(sized))
+    common.write_output(text, output)
     raise typer.Exit(common.EXIT_OK if result.plan.feasible else common.EXIT_FINDINGS)
 
 
-def _render(inv: Inventory, result: PackResult, fmt: common.PlanFormat, frontier: bool) -> str:
+def _planner(settings: PackSettings, say: Callable[[str], None]) -> sizing.PlanFn:
+    """The solver as calibration sees it: a placement for a sized inventory, within a share of
+    the time limit (no frontier, which only the final plan shows)."""
+    from vmplan.packing import pack as run_pack
+
+    def plan(inv: Inventory, share: float) -> IntArray | None:
+        quick = replace(settings, time_limit=settings.time_limit * share, frontier=False)
+        say("calibrating the sizing")
+        result = run_pack(inv, quick, None)
+        return result.plan.target if result.plan.feasible else None
+
+    return plan
+
+
+def _render(
+    inv: Inventory,
+    result: PackResult,
+    fmt: common.PlanFormat,
+    frontier: bool,
+    about: dict[str, Any],
+    sized_line: str,
+) -> str:
     plan = result.plan
     extra = {
         "lower_bound_detail": {
@@ -83,6 +117,7 @@ def _render(inv: Inventory, result: PackResult, fmt: common.PlanFormat, frontier
         },
         "strategy": result.strategy,
         "frontier": [{"hosts": p.hosts, "migrations": p.migrations} for p in result.frontier],
+        **about,
     }
     if fmt is common.PlanFormat.JSON:
         return render_plan.to_json(render_plan.plan_dict(inv, plan, extra))
@@ -95,10 +130,14 @@ def _render(inv: Inventory, result: PackResult, fmt: common.PlanFormat, frontier
         return common.rendered(console)
     if frontier:
         console.print(_frontier_table(result))
+        if about["sizing"]["candidates"]:
+            console.print(render_sizing.candidates_table(about["sizing"]))
     console.print(render_plan.hosts_table(inv, plan))
     if plan.moves:
         console.print(render_plan.waves_table(inv, plan))
-    console.print(Text(summary(inv, result), style="bold"))
+    for_what = "" if about["sizing"]["planned_on"] == "the history" else " for the sized series"
+    line = f"{summary(inv, result, for_what)}; {sized_line}"
+    console.print(Text(line, style="bold"), soft_wrap=True)
     return common.rendered(console)
 
 
@@ -112,10 +151,10 @@ def _frontier_table(result: PackResult) -> Table:
     return table
 
 
-def summary(inv: Inventory, result: PackResult) -> str:
+def summary(inv: Inventory, result: PackResult, for_what: str = "") -> str:
     plan = result.plan
     before, after = set(plan.before.tolist()), set(plan.target.tolist())
-    optimal = ", optimal" if plan.optimal else ""
+    optimal = f", optimal{for_what}" if plan.optimal else ""
     return (
         f"Plan: {len(before)} -> {len(after)} hosts ({len(before - after)} freed), "
         f"lower bound {plan.lower_bound}{optimal}, {plural(len(plan.moves), 'migration')} in "
