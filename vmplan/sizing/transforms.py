@@ -1,7 +1,7 @@
 """Transforms of the demand matrix (VMs x samples, cores): what a plan is sized on.
 
 - :func:`envelope`: per VM, the rolling maximum over a window of ``w`` samples (centred:
-  ``out[t] = max(x[t - (w - 1) // 2 .. t + w // 2])``), so a peak that comes a little earlier or
+  ``out[t] = max(x[t - w // 2 .. t + (w - 1) // 2])``), so a peak that comes a little earlier or
   later than in the history is still covered.
 - :func:`profile`: fold the history by time of day (or of week) and take, per slot, the maximum
   over the periods. **The planned series is the one-period profile**, not the profile tiled over
