@@ -18,7 +18,14 @@ from typing import Any
 import numpy as np
 
 from vmplan.model import IntArray, Inventory
-from vmplan.sizing.calibrate import Candidate, PlanFn, calibrate, split
+from vmplan.sizing.calibrate import (
+    SAMPLE_VMS,
+    Candidate,
+    PlanFn,
+    calibrate,
+    sample_vms,
+    split,
+)
 from vmplan.sizing.methods import AS_GIVEN, Method
 from vmplan.sizing.replay import Replay, replay
 from vmplan.sizing.transforms import Period, SizingError
@@ -61,6 +68,7 @@ class Sized:
     holdout: Replay | None  # the chosen method's placement on the held-out part
     candidates: tuple[tuple[Candidate, bool], ...]  # (Candidate, chosen)
     notes: tuple[str, ...]
+    calibration_vms: int | None = None  # VMs the candidates were planned on
 
 
 def apply(inv: Inventory, spec: Spec, plan_fn: PlanFn) -> Sized:
@@ -74,14 +82,22 @@ def apply(inv: Inventory, spec: Spec, plan_fn: PlanFn) -> Sized:
         return Sized(inv, AS_GIVEN, False, None, None, (), ())
     if spec.method is not None:
         sized = spec.method.apply(inv)  # raises when the history cannot carry it
-        cal = _holdout_only(inv, spec.method, plan_fn)
-        return Sized(sized, spec.method, False, None, cal[0], cal[1], cal[2])
+        sample = sample_vms(inv, SAMPLE_VMS)
+        cal = _holdout_only(sample, spec.method, plan_fn)
+        return Sized(sized, spec.method, False, None, *cal, len(sample.vms))
     assert spec.risk is not None
     result = calibrate(inv, plan_fn, spec.risk)
     rows = tuple((c, c is result.chosen) for c in result.candidates)
     holdout = result.chosen.replay if result.chosen is not None else None
     return Sized(
-        result.method.apply(inv), result.method, True, spec.risk, holdout, rows, result.notes
+        result.method.apply(inv),
+        result.method,
+        True,
+        spec.risk,
+        holdout,
+        rows,
+        result.notes,
+        result.vms,
     )
 
 
@@ -108,6 +124,7 @@ def as_json(sized: Sized, real: Inventory, placement: IntArray) -> dict[str, Any
             "method": sized.method.label,
             "calibrated": sized.calibrated,
             "risk": sized.risk,
+            "calibration_vms": sized.calibration_vms,
             "planned_on": "the sized series" if sized.method != AS_GIVEN else "the history",
             "holdout": None if sized.holdout is None else sized.holdout.summary(),
             "history": on_history.summary(),

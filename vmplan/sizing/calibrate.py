@@ -11,16 +11,19 @@ held-out risk (samples over 100%, then time over the limit, then hosts) is chose
 so. The caller then plans on the whole history with the chosen method.
 
 Cost: one plan per candidate, each given ``CANDIDATE_BUDGET / len(candidates)`` of the time limit.
+On fleets of more than ``SAMPLE_VMS`` VMs the candidates are planned on a seeded sample of that
+many VMs (on all the hosts; rules keep the sampled members): the choice compares methods on the
+same VMs, and six plans of 10,000 VMs took minutes where six of 1,000 take seconds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from vmplan.model import IntArray, Inventory
+from vmplan.model import IntArray, Inventory, RuleKind
 from vmplan.sizing import transforms
 from vmplan.sizing.methods import Method
 from vmplan.sizing.replay import Replay, replay
@@ -36,6 +39,8 @@ CANDIDATE_BUDGET = 1.5
 MIN_SAMPLES = 8
 #: Headroom step of the candidates, in points of the CPU limit.
 HEADROOM = 0.05
+#: Larger fleets are calibrated on a seeded sample of this many VMs.
+SAMPLE_VMS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +76,7 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Calibration:
+    vms: int  # VMs the candidates were planned on (a sample on large fleets)
     method: Method
     holdout: Holdout | None
     chosen: Candidate | None
@@ -97,6 +103,23 @@ def split(inv: Inventory) -> Holdout | None:
             transforms.columns(inv, 0, b), transforms.columns(inv, b, n), "the last quarter"
         )
     return None
+
+
+def sample_vms(inv: Inventory, limit: int, seed: int = 0) -> Inventory:
+    """At most ``limit`` of the VMs (seeded, in inventory order) with every host; each rule keeps
+    its sampled VMs and is dropped when too few are left to constrain anything."""
+    if len(inv.vms) <= limit:
+        return inv
+    keep = np.sort(np.random.default_rng(seed).choice(len(inv.vms), size=limit, replace=False))
+    vms = tuple(inv.vms[i] for i in keep.tolist())
+    names = {v.name for v in vms}
+    rules = []
+    for r in inv.rules:
+        members = tuple(n for n in r.vms if n in names)
+        if len(members) >= (1 if r.kind is RuleKind.PIN else 2):
+            rules.append(replace(r, vms=members))
+    demand = np.ascontiguousarray(inv.demand[keep])
+    return Inventory(inv.hosts, vms, tuple(rules), demand, inv.interval_s, inv.start, inv.files)
 
 
 def candidates(train: Inventory) -> list[Method]:
@@ -126,14 +149,15 @@ def default_method(inv: Inventory) -> Method:
 
 def calibrate(inv: Inventory, plan_fn: PlanFn, risk: float) -> Calibration:
     """Choose the sizing method for ``inv`` (see the module docstring)."""
-    holdout = split(inv)
+    sample = sample_vms(inv, SAMPLE_VMS)
+    holdout = split(sample)
     if holdout is None:
         method = default_method(inv)
         note = (
             f"history too short to hold a part out for calibration ({inv.n_samples} samples, "
             f"fewer than {MIN_SAMPLES}); sized on the default {method.label}"
         )
-        return Calibration(method, None, None, (), (note,))
+        return Calibration(len(inv.vms), method, None, None, (), (note,))
     methods = candidates(holdout.train)
     share = CANDIDATE_BUDGET / len(methods)
     tried = []
@@ -145,6 +169,11 @@ def calibrate(inv: Inventory, plan_fn: PlanFn, risk: float) -> Calibration:
         hosts = int(np.unique(placement[placement >= 0]).size)
         tried.append(Candidate(m, hosts, replay(holdout.held_out, placement)))
     notes = [f"calibrated on {holdout.what} held out, against a target of {risk:.4%}"]
+    if sample is not inv:
+        notes.append(
+            f"candidates planned on a seeded sample of {len(sample.vms)} of the {len(inv.vms)} "
+            "VMs (their host counts are for the sample)"
+        )
     good = [c for c in tried if c.meets(risk)]
     if good:
         chosen = min(good, key=lambda c: (c.hosts, *_risk_key(c), _worst(c)))
@@ -153,10 +182,10 @@ def calibrate(inv: Inventory, plan_fn: PlanFn, risk: float) -> Calibration:
         if not planned:
             method = default_method(inv)
             notes.append(f"no candidate could be planned; sized on the default {method.label}")
-            return Calibration(method, holdout, None, tuple(tried), tuple(notes))
+            return Calibration(len(sample.vms), method, holdout, None, tuple(tried), tuple(notes))
         chosen = min(planned, key=lambda c: (_risk_key(c), c.hosts))
         notes.append("no candidate met the target; chose the one with the least held-out risk")
-    return Calibration(chosen.method, holdout, chosen, tuple(tried), tuple(notes))
+    return Calibration(len(sample.vms), chosen.method, holdout, chosen, tuple(tried), tuple(notes))
 
 
 def _worst(c: Candidate) -> float:
