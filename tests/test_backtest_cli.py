@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from vmplan.cli import app
 
-DAYS = Path(__file__).resolve().parent / "data" / "planetlab-days"
+DAYS = Path(__file__).resolve().parent.parent / "samples" / "planetlab-days"
 SEED = str(Path(__file__).resolve().parent.parent / "samples" / "seed.yaml")
 
 LATER = """
