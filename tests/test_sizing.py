@@ -13,7 +13,7 @@ from vmplan import sizing
 from vmplan.model import IntArray, Inventory
 from vmplan.packing import PackSettings, pack
 from vmplan.sizing import Method, Period, SizingError, replay, transforms
-from vmplan.sizing.calibrate import calibrate, split
+from vmplan.sizing.calibrate import calibrate, sample_vms, split
 
 MONDAY = datetime(2026, 11, 2, tzinfo=UTC)
 SIX_HOURS = 6 * 3600
@@ -209,3 +209,24 @@ def test_an_explicit_method_reports_its_held_out_replay() -> None:
     assert doc["sizing"]["holdout"]["samples"] == 4
     assert doc["sizing"]["history"]["worst"] == pytest.approx(0.98)
     assert sizing.summary(sized).startswith("sized on daily profile; held-out replay: 0.000%")
+
+
+def test_large_fleets_are_calibrated_on_a_seeded_sample_with_their_rules_cut_down() -> None:
+    vms = [(1, 1, [10.0, 20.0], i % 3) for i in range(12)]
+    rules = [("anti-affinity", [0, 1, 2, 3], []), ("affinity", [4, 5], []), ("pin", [6], [0])]
+    inv = inventory([(8, 64)] * 3, vms, rules)
+    sample = sample_vms(inv, 6)
+    assert len(sample.vms) == 6
+    assert [v.name for v in sample.vms] == [v.name for v in sample_vms(inv, 6).vms]  # seeded
+    names = {v.name for v in sample.vms}
+    for rule in sample.rules:
+        assert set(rule.vms) <= names and rule.vms
+    kept = {r.name: r.vms for r in sample.rules}
+    original = {r.name: r.vms for r in inv.rules}
+    for name, members in original.items():
+        inside = tuple(n for n in members if n in names)
+        least = 1 if name == "r2" else 2
+        assert kept.get(name) == (inside if len(inside) >= least else None)
+    rows = [inv.vm_index[v.name] for v in sample.vms]
+    assert np.array_equal(sample.demand, inv.demand[rows])
+    assert sample_vms(inv, 12) is inv

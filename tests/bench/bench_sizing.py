@@ -12,6 +12,9 @@ Synthetic fleet with daily and weekly patterns (office hours, nightly batch, wee
 bursty; noise and a little drift), W weeks of 5-minute samples: train on all but the last week,
 replay on the last.
 
+Cost: calibration (its candidate plans) against one plan of the training series, on the synthetic
+fleet, at ``--cost-time-limit`` (pack's default 5 s).
+
 Columns: hosts used; share of host-time over the CPU limit on the later period; samples over 100%
 of a host's cores; the worst combined CPU as a share of cores. Every plan is verified on the
 series it was planned on (the solver does that before returning). Then the cost: calibration
@@ -156,9 +159,10 @@ def summary(total: dict[str, Row]) -> None:
     d_share = d.over_limit / d.host_samples if d.host_samples else 0.0
     p_share = p.over_limit / p.host_samples if p.host_samples else 0.0
     print(
-        f"default vs P95: {fewer:.1%} fewer hosts; host-time over the limit {d_share:.4%} vs "
-        f"{p_share:.4%}; samples over 100% {d.over_full} vs {p.over_full}; target met: "
-        f"{fewer >= 0.10 and d_share <= max(p_share, 0.0001) and d.over_full == 0}"
+        f"default vs P95: {fewer:.1%} fewer hosts (target >= 10%: {fewer >= 0.10}); host-time "
+        f"over the limit {d_share:.4%} vs {p_share:.4%} (<= 0.01%: {d_share <= 0.0001}; no "
+        f"higher than P95's: {d_share <= p_share}); samples over 100% {d.over_full} vs "
+        f"{p.over_full}"
     )
 
 
@@ -186,7 +190,7 @@ def synthetic(vms: int, weeks: int, seed: int = 3) -> Inventory:
     return Inventory(hosts, vm_list, (), demand, 300, start, ("synthetic",))
 
 
-def synthetic_bench(vms: int, weeks: int, time_limit: float) -> None:
+def synthetic_bench(vms: int, weeks: int, time_limit: float, cost_limit: float) -> None:
     whole = synthetic(vms, weeks)
     cut = (weeks - 1) * 2016
     train, later = columns(whole, 0, cut), columns(whole, cut, whole.n_samples)
@@ -198,6 +202,7 @@ def synthetic_bench(vms: int, weeks: int, time_limit: float) -> None:
     print(f"default chose {rows[key][DEFAULT].chosen}")
     summary(rows[key])
     # cost: calibration (candidates only) against one plan on the full training series
+    time_limit = cost_limit
     plan_fn = planner(time_limit)
     t0 = time.perf_counter()
     plan_fn(train, 1.0)
@@ -218,13 +223,14 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=7)
     parser.add_argument("--vms", type=int, default=1000)
     parser.add_argument("--weeks", type=int, default=4)
+    parser.add_argument("--cost-time-limit", type=float, default=5.0, help="pack's default")
     parser.add_argument("--skip-planetlab", action="store_true")
     parser.add_argument("--skip-synthetic", action="store_true")
     args = parser.parse_args()
     if not args.skip_planetlab:
         planetlab(args.time_limit, args.pairs)
     if not args.skip_synthetic:
-        synthetic_bench(args.vms, args.weeks, args.time_limit)
+        synthetic_bench(args.vms, args.weeks, args.time_limit, args.cost_time_limit)
 
 
 if __name__ == "__main__":

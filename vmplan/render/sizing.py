@@ -12,6 +12,16 @@ from vmplan.sizing import Replay
 from vmplan.timefmt import iso_or_none, sample_label
 
 
+def _table(title: str, columns: tuple[str, ...]) -> Table:
+    """A table with the first column left-aligned and the others right-aligned (a trailing
+    unnamed column is a left-aligned mark)."""
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for i, col in enumerate(columns):
+        left = i == 0 or col in ("", "at")
+        table.add_column(col, justify="left" if left else "right", no_wrap=True)
+    return table
+
+
 def share(x: float) -> str:
     """A share of host-time: ``0.004%`` (three decimals, since targets are that small)."""
     return f"{x * 100:.3f}%"
@@ -21,16 +31,8 @@ def candidates_table(doc: dict[str, Any]) -> Table:
     """``sizing.candidates`` of a plan: hosts against held-out risk, the chosen one marked."""
     holdout = doc.get("holdout") or {}
     title = f"Sizing: hosts vs held-out risk ({holdout.get('samples', 0)} held-out samples)"
-    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-    for col, justify in (
-        ("method", "left"),
-        ("hosts", "right"),
-        ("time over limit", "right"),
-        ("samples over 100%", "right"),
-        ("worst", "right"),
-        ("", "left"),
-    ):
-        table.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    columns = ("method", "hosts", "time over limit", "samples over 100%", "worst", "")
+    table = _table(title, columns)
     for c in doc["candidates"]:
         if c["hosts"] is None:
             table.add_row(c["method"], "-", "-", "-", "-", "no plan")
@@ -79,18 +81,8 @@ def replay_dict(inv: Inventory, result: Replay) -> dict[str, Any]:
 
 
 def replay_table(inv: Inventory, result: Replay) -> Table:
-    table = Table(title="Replay per host", title_justify="left", show_edge=False, pad_edge=False)
-    for col, justify in (
-        ("host", "left"),
-        ("VMs", "right"),
-        ("over limit", "right"),
-        ("time over", "right"),
-        ("over 100%", "right"),
-        ("worst", "right"),
-        ("at", "left"),
-        ("memory", "right"),
-    ):
-        table.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    columns = ("host", "VMs", "over limit", "time over", "over 100%", "worst", "at", "memory")
+    table = _table("Replay per host", columns)
     for h in result.hosts:
         host = inv.hosts[h.host]
         bad = h.samples_over_limit > 0
