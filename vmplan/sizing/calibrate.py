@@ -34,7 +34,7 @@ from vmplan.sizing.transforms import Period
 PlanFn = Callable[[Inventory, float], IntArray | None]
 
 #: The candidates' plans together get this many time limits (the final plan gets one more).
-CANDIDATE_BUDGET = 1.5
+CANDIDATE_BUDGET = 0.75
 #: Fewer samples than this leave nothing worth holding out.
 MIN_SAMPLES = 8
 #: Headroom step of the candidates, in points of the CPU limit.
