@@ -183,7 +183,12 @@ def test_too_short_a_history_gets_the_default_envelope_and_says_so() -> None:
     inv = one_vm([10, 20, 30])
     result = calibrate(inv, planner, 0.0001)
     assert result.method == Method(envelope_s=600) and result.candidates == ()
-    assert "history too short to hold a part out" in result.notes[0]
+    assert "the history is too short to hold a part out" in result.notes[0]
+    sized = sizing.apply(inv, sizing.Spec(), planner)
+    assert sizing.summary(sized) == (
+        "sized on envelope 10m; no held-out replay: the history is too short to hold a part out "
+        "for calibration (3 samples, fewer than 8), so the default envelope 10m"
+    )
 
 
 def test_without_whole_days_the_last_quarter_is_held_out() -> None:

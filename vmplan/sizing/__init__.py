@@ -145,7 +145,8 @@ def summary(sized: Sized) -> str:
         text = f"sized on each VM's {sized.method.label}"
     h = sized.holdout
     if h is None:
-        return f"{text}; no held-out replay (history too short)"
+        why = sized.notes[0] if sized.notes else "no held-out replay"
+        return f"{text}; {why}"
     full = "none" if h.samples_over_full == 0 else str(h.samples_over_full)
     return (
         f"{text}; held-out replay: {h.time_over_limit * 100:.3f}% of host-time over the limit, "

@@ -154,8 +154,8 @@ def calibrate(inv: Inventory, plan_fn: PlanFn, risk: float) -> Calibration:
     if holdout is None:
         method = default_method(inv)
         note = (
-            f"history too short to hold a part out for calibration ({inv.n_samples} samples, "
-            f"fewer than {MIN_SAMPLES}); sized on the default {method.label}"
+            f"no held-out replay: the history is too short to hold a part out for calibration "
+            f"({inv.n_samples} samples, fewer than {MIN_SAMPLES}), so the default {method.label}"
         )
         return Calibration(len(inv.vms), method, None, None, (), (note,))
     methods = candidates(holdout.train)
