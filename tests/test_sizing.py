@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 from builders import inventory
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vmplan import sizing
 from vmplan.model import IntArray, Inventory
@@ -235,3 +237,23 @@ def test_large_fleets_are_calibrated_on_a_seeded_sample_with_their_rules_cut_dow
     rows = [inv.vm_index[v.name] for v in sample.vms]
     assert np.array_equal(sample.demand, inv.demand[rows])
     assert sample_vms(inv, 12) is inv
+
+
+@settings(max_examples=40)
+@given(
+    series=st.lists(st.integers(0, 100), min_size=8, max_size=40),
+    window=st.integers(1, 5),
+    offset=st.integers(0, 3),
+)
+def test_sized_series_never_fall_below_the_history(
+    series: list[int], window: int, offset: int
+) -> None:
+    """Every sample lies under its envelope and under its slot of the profile (4 slots a day)."""
+    start = MONDAY.replace(hour=6 * offset)
+    inv = one_vm([float(x) for x in series], SIX_HOURS, start)
+    x = inv.demand[0]
+    assert (transforms.envelope(inv, window).demand[0] >= x).all()
+    prof = transforms.profile(inv, Period.DAY).demand[0]
+    slots = (offset + np.arange(x.size)) % 4
+    assert (prof[slots] >= x).all()
+    assert all(prof[s] == x[slots == s].max() for s in range(4))  # and is the max, no more
