@@ -100,6 +100,22 @@ def test_backtest_output_never_replaces_an_input(runner: CliRunner, write, later
         result = runner.invoke(app, args)
         assert result.exit_code == 2 and "would replace the input" in result.output
         assert target.read_text() == before
+    csv = write("cpu.csv", "timestamp,a\n2026-11-09T00:00:00Z,10\n2026-11-09T00:05:00Z,20\n")
+    with_csv = write(
+        "csv.yaml",
+        """
+        version: 1
+        interval: 5m
+        cpu_series: cpu.csv
+        hosts: [{name: h1, cpus: 4, memory: 8GiB}]
+        vms: [{name: a, host: h1, vcpus: 1, memory: 1GiB}]
+        """,
+    )
+    plan_h1 = write("plan-h1.json", '{"placement": {"a": "h1"}}')
+    args = ["backtest", str(with_csv), "--plan", str(plan_h1), "-o", str(csv)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "would replace the input" in result.output
+    assert csv.read_text().startswith("timestamp,a\n")
     out = plan.parent / "replay.json"
     result = runner.invoke(
         app, ["backtest", str(later), "--plan", str(plan), "-f", "json", "-o", str(out)]

@@ -44,6 +44,7 @@ def backtest(
     from vmplan.sizing import replay
 
     fmt = common.plan_format(format, output)
+    output = _output_or_exit(output, [*inventory, plan])
     cpu = common.parse_percent_option(cpu_limit, "--cpu-limit")
     memory = common.parse_percent_option(memory_limit, "--memory-limit")
     loaded = common.load_or_exit(inventory, fmt.value, "backtest", common.stderr_console())
@@ -64,8 +65,7 @@ def backtest(
         style = "bold" if result.clean else "bold red"
         console.print(Text(render_sizing.replay_summary(result), style=style))
         text = common.rendered(console)
-    inputs = [*inventory, plan, *(Path(f) for f in inv.files)]
-    common.write_output(text, _output_or_exit(output, inputs))
+    common.write_output(text, output)
     raise typer.Exit(common.EXIT_OK if result.clean else common.EXIT_FINDINGS)
 
 
@@ -93,11 +93,22 @@ def _read_plan_or_exit(
 
 
 def _output_or_exit(output: Path | None, inputs: list[Path]) -> Path | None:
-    """``-o`` must never replace an input (the inventory, its series, or the plan)."""
+    """``-o`` must never replace an input: an inventory file, the ``cpu_series`` CSV it names, or
+    the plan. (``Inventory.files`` lists only the YAML files, so the CSVs are found here.)"""
     if output is None or str(output) == "-":
         return output
-    target = output.resolve()
+    from vmplan.inventory.loader import _csv_path, _named_csv  # the loader's one reading of it
+
+    csvs = []
     for p in inputs:
+        try:
+            named = _named_csv(p.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue
+        if named is not None:
+            csvs.append(_csv_path(str(p), named))
+    target = output.resolve()
+    for p in [*inputs, *csvs]:
         if p.resolve() == target:
             common.fail_usage(f"-o {output} would replace the input {p}")
     return output
