@@ -49,7 +49,7 @@ def _plan(tmp_path: Path, inventory: Path) -> Path:
     return plan
 
 
-@pytest.mark.parametrize("target", ["inventory.yaml", "link-to-inventory"])
+@pytest.mark.parametrize("target", ["inventory.yaml", "cpu.csv", "link-to-inventory"])
 @pytest.mark.parametrize("command", ["pack", "evacuate", "report", "report-plan"])
 def test_output_over_an_input_is_refused_and_nothing_is_written(
     tmp_path: Path, fleet: Path, command: str, target: str

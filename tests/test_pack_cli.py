@@ -43,7 +43,8 @@ def test_yaml_and_text_formats(runner: CliRunner) -> None:
         text.stdout.rstrip()
         .splitlines()[-1]
         .startswith(
-            "Plan: 2 -> 1 hosts (1 freed), lower bound 1, optimal, 1 migration in 1 wave, about "
+            "Plan: 2 -> 1 hosts (1 freed), lower bound 1, optimal for the sized series, "
+            "1 migration in 1 wave, about "
         )
     )
 

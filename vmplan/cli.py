@@ -26,7 +26,7 @@ from typing import Any
 import typer
 
 from vmplan import __version__
-from vmplan.commands import apply, check, evacuate, pack, report, schema, script
+from vmplan.commands import apply, backtest, check, evacuate, pack, report, schema, script
 from vmplan.commands.outcome import Outcome, Stop
 
 EXIT_CODES = {Outcome.OK: 0, Outcome.FINDINGS: 1, Outcome.INVALID: 2}
@@ -85,6 +85,7 @@ def _register(name: str, module: Any) -> None:
 
 for _name, _module in (
     ("apply", apply),
+    ("backtest", backtest),
     ("check", check),
     ("evacuate", evacuate),
     ("pack", pack),

@@ -57,7 +57,7 @@ def load_inventory(paths: list[Path], fmt: str, command: str, text_to_stdout: bo
         else:
             output.show_problems(exc.problems, summary)
         raise Stop(Outcome.INVALID) from None
-    return Read(loaded, (*paths, *(Path(f) for f in loaded.inventory.files)))
+    return Read(loaded, loaded.sources)
 
 
 def inventory_paths(given: list[Path] | None, env: str | None, cwd: Path) -> list[Path]:
@@ -83,21 +83,29 @@ def read_plan(path: Path, inv: Inventory) -> Plan:
     return read_file(path, lambda text: parse(text, str(path), inv), "plan")
 
 
-def read_file(path: Path, parse: Callable[[str], T], what: str = "file") -> T:
-    """``parse`` the UTF-8 text of ``path``; an unreadable file or any problem ends in exit 2."""
+def read_file(
+    path: Path, parse: Callable[[str], T], what: str = "file", json_for: str | None = None
+) -> T:
+    """``parse`` the UTF-8 text of ``path``; an unreadable file or any problem ends in exit 2.
+
+    With ``json_for`` (a command name) the problems are a JSON document on stdout."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        fail_problems([Problem(str(path), 0, 0, "", f"cannot read the {what}: {reason}", what)])
+        problem = Problem(str(path), 0, 0, "", f"cannot read the {what}: {reason}", what)
+        fail_problems([problem], json_for)
     try:
         return parse(text)
     except InputError as exc:
-        fail_problems(exc.problems)
+        fail_problems(exc.problems, json_for)
 
 
-def fail_problems(problems: Sequence[Problem]) -> NoReturn:
-    """Say every problem on stderr and stop with exit 2."""
+def fail_problems(problems: Sequence[Problem], json_for: str | None = None) -> NoReturn:
+    """Say every problem (on stderr, or as JSON on stdout) and stop with exit 2."""
     status = render_problems.Status.INVALID
-    output.show_problems(problems, render_problems.summary_line(problems, status, ""))
+    if json_for is not None:
+        output.write_output(render_problems.json_doc(json_for, problems, status), None)
+    else:
+        output.show_problems(problems, render_problems.summary_line(problems, status, ""))
     raise Stop(Outcome.INVALID)

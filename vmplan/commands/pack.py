@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
@@ -10,17 +12,19 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from vmplan.commands import inputs, options, output
+from vmplan import sizing
+from vmplan.commands import inputs, options, output, sizing_options
 from vmplan.commands.outcome import Outcome
 from vmplan.engine.settings import DEFAULT_PARALLEL, DEFAULT_TIME_LIMIT_S
 from vmplan.render import formats
 from vmplan.render import plan as render_plan
+from vmplan.render import sizing as render_sizing
 from vmplan.render.escape import printable
 from vmplan.units import format_duration, plural
 
 if TYPE_CHECKING:
-    from vmplan.model import Inventory
-    from vmplan.pack import PackResult
+    from vmplan.model import IntArray, Inventory
+    from vmplan.pack import PackResult, PackSettings
 
 MaxMigrationsOpt = Annotated[
     int | None,
@@ -55,6 +59,10 @@ def pack(
     bandwidth: options.BandwidthOpt = options.DEFAULT_BANDWIDTH,
     time_limit: options.TimeLimitOpt = DEFAULT_TIME_LIMIT_S,
     frontier: FrontierOpt = False,
+    profile: sizing_options.ProfileOpt = None,
+    envelope: sizing_options.EnvelopeOpt = None,
+    size: sizing_options.SizeOpt = None,
+    risk: sizing_options.RiskOpt = None,
     format: options.PlanFormatOpt = None,
     out: options.OutputOpt = None,
 ) -> Outcome:
@@ -81,15 +89,38 @@ def pack(
     read = inputs.load_inventory(inventory, fmt.value, "pack")
     output.show_warnings(read.loaded.warnings)
     inv = read.inventory.with_limits(cpu, memory)
+    chosen = sizing_options.spec(profile, envelope, size, risk)
     with output.progress("packing") as say:
-        result = run_pack(inv, settings, say)
-    views = _views(inv, result, frontier)
+        sized = sizing_options.apply(inv, chosen, _planner(settings, say))
+        result = run_pack(sized.inventory, settings, say)
+    about = sizing.as_json(sized, inv, result.plan.target)
+    views = _views(sized.inventory, result, frontier, about, sizing.summary(sized))
     output.write_output(formats.render(views, fmt, output.capture_console(fmt)), out, read.files)
     output.confirm(out)
     return Outcome.OK if result.plan.feasible else Outcome.FINDINGS
 
 
-def _views(inv: Inventory, result: PackResult, frontier: bool) -> formats.Views:
+def _planner(settings: PackSettings, say: Callable[[str], None]) -> sizing.PlanFn:
+    """The solver as calibration sees it: a placement for a sized inventory, within a share of
+    the time limit (no frontier, which only the final plan shows)."""
+    from vmplan.pack import pack as run_pack
+
+    def plan(inv: Inventory, share: float) -> IntArray | None:
+        quick = replace(settings, time_limit=settings.time_limit * share, frontier=False)
+        say("calibrating the sizing")
+        result = run_pack(inv, quick, None)
+        return result.plan.target if result.plan.feasible else None
+
+    return plan
+
+
+def _views(
+    inv: Inventory, result: PackResult, frontier: bool, about: dict[str, Any], sized_line: str
+) -> formats.Views:
+    """What pack shows; ``inv`` is the sized inventory the plan was made and verified on."""
+    for_what = "" if about["sizing"]["planned_on"] == "the history" else " for the sized series"
+    line = f"{summary(inv, result, for_what)}; {printable(sized_line)}"
+
     def data() -> dict[str, Any]:
         extra = {
             "lower_bound_detail": {
@@ -99,6 +130,7 @@ def _views(inv: Inventory, result: PackResult, frontier: bool) -> formats.Views:
             },
             "strategy": result.strategy,
             "frontier": [{"hosts": p.hosts, "migrations": p.migrations} for p in result.frontier],
+            **about,
         }
         return render_plan.plan_dict(inv, result.plan, extra)
 
@@ -110,10 +142,12 @@ def _views(inv: Inventory, result: PackResult, frontier: bool) -> formats.Views:
             return
         if frontier:
             console.print(_frontier_table(result))
+            if about["sizing"]["candidates"]:
+                console.print(render_sizing.candidates_table(about["sizing"]))
         render_plan.print_hosts(console, inv, plan)
         if plan.moves:
             render_plan.print_moves(console, inv, plan)
-        console.print(Text(summary(inv, result), style="bold"), soft_wrap=True)
+        console.print(Text(line, style="bold"), soft_wrap=True)
 
     def text() -> list[str]:
         plan = result.plan
@@ -128,7 +162,7 @@ def _views(inv: Inventory, result: PackResult, frontier: bool) -> formats.Views:
             *lines,
             *render_plan.host_lines(inv, plan),
             *render_plan.move_lines(inv, plan),
-            summary(inv, result),
+            line,
         ]
 
     return formats.Views(data, table, text)
@@ -144,10 +178,10 @@ def _frontier_table(result: PackResult) -> Table:
     return table
 
 
-def summary(inv: Inventory, result: PackResult) -> str:
+def summary(inv: Inventory, result: PackResult, for_what: str = "") -> str:
     plan = result.plan
     before, after = set(plan.before.tolist()), set(plan.target.tolist())
-    optimal = ", optimal" if plan.optimal else ""
+    optimal = f", optimal{for_what}" if plan.optimal else ""
     return printable(
         f"Plan: {len(before)} -> {len(after)} hosts ({len(before - after)} freed), "
         f"lower bound {plan.lower_bound}{optimal}, {plural(len(plan.moves), 'migration')} in "
