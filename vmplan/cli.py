@@ -14,7 +14,7 @@ import sys
 import typer
 
 from vmplan import __version__
-from vmplan.commands import check, evacuate, pack, report, schema
+from vmplan.commands import check, evacuate, import_, pack, report, schema
 
 EXIT_BUG = 70
 
@@ -49,6 +49,7 @@ app.command("evacuate")(evacuate.evacuate)
 app.command("pack")(pack.pack)
 app.command("report")(report.report)
 app.command("schema")(schema.schema)
+app.add_typer(import_.app, name="import")
 
 
 def main() -> None:

@@ -1,0 +1,256 @@
+"""``vmplan import SOURCE``: monitoring data and inventory exports in, an inventory v1 out.
+
+Each source command parses its options, calls its importer (``vmplan.importers``) and hands the
+result to :func:`_finish`, which assembles the grid, says what was found on stderr and writes
+``-o fleet.yaml`` and ``fleet.cpu.csv`` beside it, atomically and never over an input.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from vmplan import units
+from vmplan.commands import common
+from vmplan.importers import assemble, emit, summary, timespec
+from vmplan.importers.model import Collected, CpuUnit, Window
+from vmplan.problems import InputError, Problem
+from vmplan.render import problems as render_problems
+
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Write an inventory from monitoring data or an inventory export.",
+)
+
+OutputReq = Annotated[
+    Path,
+    typer.Option(
+        "-o",
+        "--output",
+        help="The inventory to write (atomically); its series go to NAME.cpu.csv beside it.",
+        show_default=False,
+    ),
+]
+StartOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--start",
+        help="First time: ISO 8601 (UTC without a zone), or relative like -7d. "
+        "Default: -7d for a server, else the data's first sample.",
+        show_default=False,
+    ),
+]
+EndOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--end",
+        help="Last time, as --start. Default: now for a server, else the data's last sample.",
+        show_default=False,
+    ),
+]
+IntervalOpt = Annotated[
+    str,
+    typer.Option("--interval", help="Spacing of the written samples; the maximum in each."),
+]
+CpuUnitOpt = Annotated[
+    CpuUnit,
+    typer.Option(
+        "--cpu-unit",
+        help="What the CPU values are: percent or fraction of the VM's vCPUs, cores in use, or "
+        "a cumulative CPU-seconds counter.",
+    ),
+]
+
+
+def _window(start: str | None, end: str | None, interval: str, server: bool) -> Window:
+    now = time.time()
+    try:
+        interval_s = units.parse_duration(interval)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--interval") from None
+    times: list[float | None] = []
+    for value, name, default in ((start, "--start", "-7d"), (end, "--end", "now")):
+        text = value if value is not None else (default if server else None)
+        try:
+            times.append(None if text is None else timespec.parse_time(text, now))
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint=name) from None
+    return Window(interval_s, times[0], times[1])
+
+
+def _csv_path(output: Path) -> Path:
+    stem = output.name.rsplit(".", 1)[0] if "." in output.name.lstrip(".") else output.name
+    return output.with_name(f"{stem}.cpu.csv")
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False
+
+
+def _check_outputs(output: Path, inputs: Sequence[Path]) -> Path:
+    if str(output) == "-":
+        common.fail_usage("-o must name a file: the series are written to a CSV beside it")
+    csv_path = _csv_path(output)
+    for target in (output, csv_path):
+        for source in inputs:
+            if _same(target, source):
+                common.fail_usage(
+                    f"{target} is an input; choose another -o (inputs are never overwritten)"
+                )
+    return csv_path
+
+
+def _invalid(problems: Sequence[Problem]) -> None:
+    status = render_problems.Status.INVALID
+    summary_line = render_problems.summary_line(problems, status, "")
+    render_problems.text(common.stderr_console(), problems, summary_line)
+    raise typer.Exit(common.EXIT_INVALID)
+
+
+def _finish(
+    name: str,
+    collect: Callable[[], Collected],
+    window: Window,
+    output: Path,
+    inputs: Sequence[Path],
+) -> None:
+    """Collect, assemble, report on stderr, write the CSV then the YAML that names it."""
+    csv_path = _check_outputs(output, inputs)
+    try:
+        fleet = assemble.build(collect(), window)
+    except InputError as exc:
+        _invalid(exc.problems)
+        return
+    console = common.stderr_console()
+    for line in summary.lines(fleet):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    for warning in fleet.warnings:
+        console.print(str(warning), markup=False, highlight=False, soft_wrap=True)
+    header = f"Written by vmplan import {name}; series in percent of each VM's vCPUs."
+    csv_name = csv_path.name if emit.needs_csv(fleet) else None
+    if csv_name is not None:
+        common.write_output(emit.series_csv(fleet), csv_path)
+    common.write_output(emit.inventory_yaml(fleet, csv_name, header), output)
+    wrote = f"{output} and {csv_path}" if csv_name is not None else str(output)
+    console.print(f"wrote {wrote}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            [Problem(str(path), 0, 0, "", f"cannot read: {exc.strerror}", "input")]
+        ) from None
+
+
+# --- prometheus -----------------------------------------------------------------------------
+
+
+def _header(value: str) -> tuple[str, str]:
+    name, sep, rest = value.partition(":")
+    if not sep or not name.strip():
+        raise typer.BadParameter(
+            f"expected 'Name: value', e.g. 'Authorization: Bearer TOKEN', got {value!r}",
+            param_hint="--header",
+        )
+    return name.strip(), rest.strip()
+
+
+@app.command("prometheus")
+def prometheus(
+    output: OutputReq,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="The server, e.g. http://prometheus:9090.", show_default=False),
+    ] = None,
+    file: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--file",
+            help="Saved query_range responses named by their query: cpu.json, vcpus.json, "
+            "memory.json, host-cores.json, host-memory.json (cpu-2.json... for more parts).",
+            show_default=False,
+        ),
+    ] = None,
+    header: Annotated[
+        list[str] | None,
+        typer.Option("--header", help="An HTTP header, e.g. 'Authorization: Bearer TOKEN'."),
+    ] = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    interval: IntervalOpt = "5m",
+    vm_label: Annotated[str, typer.Option("--vm-label", help="The label naming a VM.")] = "domain",
+    host_label: Annotated[
+        str, typer.Option("--host-label", help="The label naming its host (port removed).")
+    ] = "instance",
+    cpu_query: Annotated[str | None, typer.Option("--cpu-query", show_default=False)] = None,
+    vcpus_query: Annotated[str | None, typer.Option("--vcpus-query", show_default=False)] = None,
+    memory_query: Annotated[str | None, typer.Option("--memory-query", show_default=False)] = None,
+    host_cores_query: Annotated[
+        str | None, typer.Option("--host-cores-query", show_default=False)
+    ] = None,
+    host_memory_query: Annotated[
+        str | None, typer.Option("--host-memory-query", show_default=False)
+    ] = None,
+    cpu_unit: CpuUnitOpt = CpuUnit.CORES,
+) -> None:
+    """From Prometheus: a live server (--url) or saved query_range responses (--file).
+
+    Defaults fit the libvirt exporter with node_exporter; the README lists the queries.
+    Exit 0 with an inventory written, 2 for anything that cannot be read.
+    """
+    from vmplan.importers import prometheus as prom
+
+    if (url is None) == (not file):
+        common.fail_usage("give either --url or --file (saved query_range responses)")
+    defaults = prom.Queries()
+    queries = prom.Queries(
+        cpu=cpu_query or defaults.cpu,
+        vcpus=vcpus_query or defaults.vcpus,
+        memory=memory_query or defaults.memory,
+        host_cores=host_cores_query or defaults.host_cores,
+        host_memory=host_memory_query or defaults.host_memory,
+    )
+    settings = prom.Settings(queries, vm_label, host_label, cpu_unit)
+    headers = [_header(h) for h in header or []]
+    window = _window(start, end, interval, server=url is not None)
+    inputs = list(file or [])
+
+    def collect() -> Collected:
+        if url is not None:
+            assert window.start_s is not None and window.end_s is not None
+            step = prom.query_step(window.interval_s)
+            span = (
+                int(window.start_s // step * step),
+                int(window.end_s // step * step),
+                step,
+            )
+            # a counter is rated between samples: one step earlier rates the first interval too
+            early = (span[0] - step, span[1], step) if cpu_unit is CpuUnit.COUNTER else span
+            answers = [
+                prom.query_range(
+                    url, kind, queries.of(kind), early if kind == "cpu" else span, headers
+                )
+                for kind in prom.KINDS
+            ]
+            return prom.collect(answers, settings, url)
+        problems: list[Problem] = []
+        answers = []
+        for path in inputs:
+            try:
+                answers.append(prom.read_saved(str(path), _read(path)))
+            except InputError as exc:
+                problems += exc.problems
+        if problems:
+            raise InputError(problems)
+        return prom.collect(answers, settings, ", ".join(str(p) for p in inputs))
+
+    _finish("prometheus", collect, window, output, inputs)
