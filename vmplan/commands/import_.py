@@ -17,7 +17,7 @@ import typer
 from vmplan import units
 from vmplan.commands import common
 from vmplan.importers import assemble, emit, summary, timespec
-from vmplan.importers.model import Collected, CpuUnit, Window
+from vmplan.importers.model import Collected, CpuUnit, HostRecord, VmRecord, Window
 from vmplan.problems import InputError, Problem
 from vmplan.render import problems as render_problems
 
@@ -254,3 +254,66 @@ def prometheus(
         return prom.collect(answers, settings, ", ".join(str(p) for p in inputs))
 
     _finish("prometheus", collect, window, output, inputs)
+
+
+# --- csv --------------------------------------------------------------------------------------
+
+
+@app.command("csv")
+def csv_(
+    series: Annotated[
+        Path,
+        typer.Argument(
+            help="A long CSV: timestamp,vm,cpu[,host,vcpus,memory].", show_default=False
+        ),
+    ],
+    output: OutputReq,
+    hosts: Annotated[
+        Path | None,
+        typer.Option(
+            "--hosts", help="Hosts as CSV: name,cpus,memory[,maintenance].", show_default=False
+        ),
+    ] = None,
+    vms: Annotated[
+        Path | None,
+        typer.Option(
+            "--vms",
+            help="VMs as CSV: name,host,vcpus,memory (when the series file has no such columns).",
+            show_default=False,
+        ),
+    ] = None,
+    cpu_unit: CpuUnitOpt = CpuUnit.PERCENT,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    interval: IntervalOpt = "5m",
+) -> None:
+    """From plain CSV files: one row per VM and time.
+
+    Exit 0 with an inventory written, 2 for anything that cannot be read.
+    """
+    from vmplan.importers import longcsv
+
+    window = _window(start, end, interval, server=False)
+    inputs = [p for p in (series, hosts, vms) if p is not None]
+
+    def collect() -> Collected:
+        problems: list[Problem] = []
+        host_records: list[HostRecord] = []
+        vm_records: list[VmRecord] = []
+        try:
+            host_records = longcsv.read_hosts(hosts) if hosts is not None else []
+        except InputError as exc:
+            problems += exc.problems
+        try:
+            vm_records = longcsv.read_vms(vms) if vms is not None else []
+        except InputError as exc:
+            problems += exc.problems
+        try:
+            collected = longcsv.read_series(series, cpu_unit, host_records, vm_records)
+        except InputError as exc:
+            problems += exc.problems
+        if problems:
+            raise InputError(problems)
+        return collected
+
+    _finish("csv", collect, window, output, inputs)

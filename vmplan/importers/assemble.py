@@ -7,7 +7,7 @@ the loader fills conservatively and names.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, datetime
 
 import numpy as np
@@ -54,7 +54,7 @@ def _value_problems(s: RawSeries, pct: FloatArray, times_s: FloatArray) -> list[
         i = int(bad[0])
         file, line = _where(s, i)
         more = f" ({bad.size} samples like this)" if bad.size > 1 else ""
-        raw = float(s.values[i]) if s.unit is not CpuUnit.COUNTER else float(pct[i])
+        raw = float(s.values[i])
         message = text.format(raw=raw, unit=s.unit.value, pct=float(pct[i]))
         path = s.vm if line else f"{s.vm} at {_stamp(float(times_s[i]))}"
         found.append(Problem(file, line, 1 if line else 0, path, message + more, RULE))
@@ -70,6 +70,19 @@ def build(collected: Collected, window: Window) -> Fleet:
     host_names = {h.name for h in hosts}
     vms = sorted(collected.vms, key=lambda v: v.name)
     by_name = {v.name: v for v in vms}
+    for kind, names in (("hosts", [h.name for h in hosts]), ("vms", [v.name for v in vms])):
+        for name, count in sorted(Counter(names).items()):
+            if count > 1:
+                problems.append(
+                    Problem(
+                        collected.source,
+                        0,
+                        0,
+                        f"{kind}.{name}",
+                        f"'{name}' is described {count} times; names must be unique",
+                        RULE,
+                    )
+                )
     for name in sorted({v.host for v in vms} - host_names):
         on = sorted(v.name for v in vms if v.host == name)
         problems.append(
@@ -94,7 +107,9 @@ def build(collected: Collected, window: Window) -> Fleet:
             continue
         times, values = s.times_s, s.values
         if s.unit is CpuUnit.COUNTER:
-            times, values, _resets = cpuunits.counter_rate(times, values)
+            times, values, later, _resets = cpuunits.counter_rate(times, values)
+            lines = None if s.lines is None else s.lines[later]
+            s = RawSeries(s.vm, times, values, CpuUnit.CORES, s.origin, lines)
         step = grid.spacing_s(times)
         if step is not None and step > window.interval_s * 1.01:
             coarse.append((s.vm, step))
@@ -107,14 +122,14 @@ def build(collected: Collected, window: Window) -> Fleet:
         skipped.append(Skipped(name, f"a series with no VM in the inventory ({origin})"))
     if coarse:
         worst = max(step for _vm, step in coarse)
-        names = ", ".join(sorted({vm for vm, _s in coarse})[:5])
+        shown = ", ".join(sorted({vm for vm, _s in coarse})[:5])
         problems.append(
             Problem(
                 collected.source,
                 0,
                 0,
                 "interval",
-                f"{len(coarse)} VM(s) ({names}{', ...' if len(coarse) > 5 else ''}) have samples "
+                f"{len(coarse)} VM(s) ({shown}{', ...' if len(coarse) > 5 else ''}) have samples "
                 f"every {_span(worst)}, coarser than the interval of {_span(window.interval_s)}; "
                 f"import with --interval {_span(worst)} (values are never invented)",
                 RULE,

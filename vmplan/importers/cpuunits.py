@@ -9,24 +9,27 @@ from __future__ import annotations
 
 import numpy as np
 
-from vmplan.importers.model import CpuUnit
+from vmplan.importers.model import CpuUnit, IntArray
 from vmplan.model import FloatArray
 
 
-def counter_rate(times_s: FloatArray, counter: FloatArray) -> tuple[FloatArray, FloatArray, int]:
-    """Cores used between consecutive samples, stamped at the later one; and the reset count."""
+def counter_rate(
+    times_s: FloatArray, counter: FloatArray
+) -> tuple[FloatArray, FloatArray, IntArray, int]:
+    """Cores used between consecutive samples, stamped at the later one; the index of that
+    sample in the input; and the number of resets."""
     order = np.argsort(times_s, kind="stable")
+    order = order[~np.isnan(counter[order])]
     t, c = times_s[order], counter[order]
-    ok = ~np.isnan(c)
-    t, c = t[ok], c[ok]
     if t.size < 2:
-        return t[:0], c[:0], 0
+        return t[:0], c[:0], order[:0], 0
     dt = np.diff(t)
     inc = np.diff(c)
     reset = inc < 0
     inc = np.where(reset, c[1:], inc)
     valid = dt > 0
-    return t[1:][valid], inc[valid] / dt[valid], int(np.count_nonzero(reset))
+    later = order[1:][valid]
+    return t[1:][valid], inc[valid] / dt[valid], later, int(np.count_nonzero(reset))
 
 
 def to_percent(values: FloatArray, unit: CpuUnit, vcpus: int) -> FloatArray:

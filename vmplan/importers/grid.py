@@ -56,9 +56,10 @@ def resample_max(times_s: FloatArray, values: FloatArray, grid: Grid) -> tuple[F
 
 
 def spacing_s(times_s: FloatArray) -> float | None:
-    """The usual spacing of a series' samples (the median step), None with fewer than two."""
-    if times_s.size < 2:
+    """The finest spacing of a series' samples (a gap makes no series coarse); None with fewer
+    than three samples, too few to tell."""
+    if times_s.size < 3:
         return None
     steps = np.diff(np.sort(times_s))
     steps = steps[steps > 0]
-    return float(np.median(steps)) if steps.size else None
+    return float(steps.min()) if steps.size else None

@@ -1,0 +1,138 @@
+"""CSV exports read the way every source needs: checked text, a header of known columns, rows
+with their line numbers. Column names match case-insensitively, with aliases (RVTools renamed
+columns between versions); PowerShell's ``#TYPE`` first line is skipped and a ``;`` delimiter
+(European locales) is recognised.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from vmplan.inventory import files
+from vmplan.problems import InputError, Problem, did_you_mean
+
+RULE = "input"
+#: no import input is read past this size (the loader's own CSV limit)
+MAX_BYTES = 2 << 30
+
+
+def read_text(path: Path, shown: str, kind: str, max_bytes: int = MAX_BYTES) -> str:
+    """The file as text, or :class:`InputError`: unreadable, too large, binary, not UTF-8."""
+
+    def fail(message: str, line: int = 0, column: int = 0) -> InputError:
+        return InputError([Problem(shown, line, column, "", message, RULE)])
+
+    try:
+        data = files.read_limited(path, max_bytes)
+    except OSError as exc:
+        raise fail(f"cannot read: {exc.strerror}") from None
+    if len(data) > max_bytes:
+        raise fail(f"larger than the limit of {max_bytes >> 20} MiB; split it by time")
+    why = files.text_problem(data, kind)
+    if why:
+        raise fail(why)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        byte = data[exc.start : exc.start + 1].hex()
+        raise fail(
+            f"expected UTF-8 text, found the byte 0x{byte}; save the file as UTF-8 "
+            "(Excel: CSV UTF-8)",
+            line,
+            column,
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    line: int
+    cells: Mapping[str, str]  # column key -> stripped cell text (missing cells: '')
+    columns: Mapping[str, int]  # column key -> 1-based character column of its cell
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    shown: str
+    header_line: int
+    columns: Mapping[str, int]  # key -> index into a row's cells
+    rows: list[tuple[int, list[str]]]  # (line, cells)
+
+    def has(self, key: str) -> bool:
+        return key in self.columns
+
+    def __iter__(self) -> Iterator[Row]:
+        for line, cells in self.rows:
+            values = {
+                k: cells[i].strip() if i < len(cells) else "" for k, i in self.columns.items()
+            }
+            starts = [1]
+            for c in cells:  # the character column of every cell (exact when none is quoted)
+                starts.append(starts[-1] + len(c) + 1)
+            where = {k: starts[min(i, len(cells))] for k, i in self.columns.items()}
+            yield Row(line, values, where)
+
+
+def read_table(
+    text: str,
+    shown: str,
+    required: Mapping[str, Sequence[str]],
+    optional: Mapping[str, Sequence[str]] = {},
+) -> Table:
+    """A CSV table with the ``required`` columns (key -> accepted names) and any ``optional``.
+
+    Raises :class:`InputError` naming the missing columns with the closest header name.
+    """
+    lines = text.splitlines(keepends=True)
+    first = 0
+    while first < len(lines) and (not lines[first].strip() or lines[first].startswith("#TYPE")):
+        first += 1
+    if first == len(lines):
+        raise InputError([Problem(shown, 1, 1, "", "expected a header row, found nothing", RULE)])
+    head = lines[first]
+    delimiter = ";" if head.count(";") > head.count(",") else ","
+    reader = csv.reader(io.StringIO("".join(lines[first:])), delimiter=delimiter)
+    header = [h.strip() for h in next(reader)]
+    folded = {h.lower(): i for i, h in enumerate(header)}
+    columns: dict[str, int] = {}
+    problems: list[Problem] = []
+    for keys, needed in ((required, True), (optional, False)):
+        for key, names in keys.items():
+            found = next((folded[n.lower()] for n in names if n.lower() in folded), None)
+            if found is not None:
+                columns[key] = found
+            elif needed:
+                accepted = " or ".join(f"'{n}'" for n in names)
+                problems.append(
+                    Problem(
+                        shown,
+                        first + 1,
+                        1,
+                        "header",
+                        f"missing column {accepted}{did_you_mean(names[0], header)}; "
+                        f"the header has {', '.join(header)}",
+                        RULE,
+                    )
+                )
+    if problems:
+        raise InputError(problems)
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for cells in reader:
+            if cells and any(c.strip() for c in cells):
+                rows.append((first + reader.line_num, cells))
+    except csv.Error as exc:
+        raise InputError(
+            [Problem(shown, first + reader.line_num, 1, "", f"not CSV: {exc}", RULE)]
+        ) from None
+    return Table(shown, first + 1, columns, rows)
+
+
+def problem(table: Table, row: Row, key: str, message: str) -> Problem:
+    """A problem at ``row``'s cell of column ``key``."""
+    return Problem(table.shown, row.line, row.columns.get(key, 1), key, message, RULE)
