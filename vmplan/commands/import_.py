@@ -317,3 +317,46 @@ def csv_(
         return collected
 
     _finish("csv", collect, window, output, inputs)
+
+
+# --- proxmox ----------------------------------------------------------------------------------
+
+
+@app.command("proxmox")
+def proxmox(
+    output: OutputReq,
+    resources: Annotated[
+        Path,
+        typer.Option(
+            "--resources",
+            help="pvesh get /cluster/resources --type vm --output-format json",
+            show_default=False,
+        ),
+    ],
+    nodes: Annotated[
+        Path,
+        typer.Option("--nodes", help="pvesh get /nodes --output-format json", show_default=False),
+    ],
+    rrd: Annotated[
+        Path | None,
+        typer.Option(
+            "--rrd",
+            help="A folder of VMID.json, each the guest's rrddata (--cf MAX --output-format json).",
+            show_default=False,
+        ),
+    ] = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    interval: IntervalOpt = "5m",
+) -> None:
+    """From Proxmox VE: pvesh JSON for guests, nodes and each guest's rrddata.
+
+    Exit 0 with an inventory written, 2 for anything that cannot be read.
+    """
+    from vmplan.importers import proxmox as pve
+
+    window = _window(start, end, interval, server=False)
+    inputs = [resources, nodes]
+    if rrd is not None and rrd.is_dir():
+        inputs += sorted(rrd.glob("*.json"))
+    _finish("proxmox", lambda: pve.collect(resources, nodes, rrd), window, output, inputs)

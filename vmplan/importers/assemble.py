@@ -98,7 +98,7 @@ def build(collected: Collected, window: Window) -> Fleet:
         )
 
     rated: dict[str, list[tuple[FloatArray, FloatArray]]] = defaultdict(list)
-    coarse: list[tuple[str, float]] = []
+    coarse: list[tuple[str, float, str]] = []
     no_vm: dict[str, str] = {}
     for s in collected.series:
         vm = by_name.get(s.vm)
@@ -112,7 +112,7 @@ def build(collected: Collected, window: Window) -> Fleet:
             s = RawSeries(s.vm, times, values, CpuUnit.CORES, s.origin, lines)
         step = grid.spacing_s(times)
         if step is not None and step > window.interval_s * 1.01:
-            coarse.append((s.vm, step))
+            coarse.append((s.vm, step, s.origin))
         pct = cpuunits.to_percent(values, s.unit, vm.vcpus)
         found = _value_problems(s, pct, times)
         problems += found
@@ -121,11 +121,11 @@ def build(collected: Collected, window: Window) -> Fleet:
     for name, origin in sorted(no_vm.items()):
         skipped.append(Skipped(name, f"a series with no VM in the inventory ({origin})"))
     if coarse:
-        worst = max(step for _vm, step in coarse)
-        shown = ", ".join(sorted({vm for vm, _s in coarse})[:5])
+        worst = max(step for _vm, step, _o in coarse)
+        shown = ", ".join(sorted({vm for vm, _s, _o in coarse})[:5])
         problems.append(
             Problem(
-                collected.source,
+                min(o for _vm, _s, o in coarse),
                 0,
                 0,
                 "interval",
