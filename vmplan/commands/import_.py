@@ -360,3 +360,40 @@ def proxmox(
     if rrd is not None and rrd.is_dir():
         inputs += sorted(rrd.glob("*.json"))
     _finish("proxmox", lambda: pve.collect(resources, nodes, rrd), window, output, inputs)
+
+
+# --- vsphere ----------------------------------------------------------------------------------
+
+
+@app.command("vsphere")
+def vsphere(
+    output: OutputReq,
+    rvtools: Annotated[
+        list[Path],
+        typer.Option(
+            "--rvtools",
+            help="RVTools vInfo and vHost tabs saved as CSV (give both; .xlsx is not read).",
+            show_default=False,
+        ),
+    ],
+    stats: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--stats",
+            help="PowerCLI Get-Stat -Stat cpu.usage.average ... | Export-Csv output.",
+            show_default=False,
+        ),
+    ] = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    interval: IntervalOpt = "5m",
+) -> None:
+    """From vSphere: RVTools CSV for hosts and VMs, PowerCLI Get-Stat CSV for the series.
+
+    Exit 0 with an inventory written, 2 for anything that cannot be read.
+    """
+    from vmplan.importers import vsphere as vs
+
+    window = _window(start, end, interval, server=False)
+    inputs = [*rvtools, *(stats or [])]
+    _finish("vsphere", lambda: vs.collect(rvtools, stats or []), window, output, inputs)

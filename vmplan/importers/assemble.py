@@ -43,8 +43,8 @@ def _value_problems(s: RawSeries, pct: FloatArray, times_s: FloatArray) -> list[
         (pct < NEGATIVE_TOLERANCE, "expected CPU use of 0 or more, got {raw:g}"),
         (
             pct > OVERSHOOT_PERCENT,
-            "CPU use of {raw:g} {unit} is {pct:.0f}% of the VM's vCPUs; expected at most 100% "
-            "(is --cpu-unit right?)",
+            "CPU use of {raw:g} (as {unit}) is {pct:.0f}% of the VM's vCPUs; expected at most "
+            "100%: is the unit right?",
         ),
     )
     for mask, text in checks:
@@ -171,7 +171,7 @@ def build(collected: Collected, window: Window) -> Fleet:
     if outside:
         skipped.append(
             Skipped(
-                "samples", f"{outside} sample(s) outside {_stamp(g.start_s)} .. {_stamp(g.end_s)}"
+                "samples", f"{outside} sample(s) outside {_stamp(g.start_s)} .. {_stamp(g.last_s)}"
             )
         )
     for name, count in sorted(clipped.items()):

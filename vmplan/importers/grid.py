@@ -1,10 +1,10 @@
 """One time grid for every series: aligned to the interval, the maximum within each interval.
 
-Sample *k* of the grid covers ``[start + k*interval, start + (k+1)*interval)``; a source sample
-stamped *t* lands in the interval that holds *t*. Several samples in one interval give their
-maximum (a peak is never lowered by downsampling); an interval with none stays NaN (missing):
-values are never invented. ``start`` is rounded down and ``end`` up to whole intervals (Unix
-time, so 5m intervals fall on :00, :05, ...).
+Grid times are whole multiples of the interval in Unix time (5m: :00, :05, ...). A source
+sample stamped *t* belongs to the grid time nearest to it, so sample *k* covers ``[start +
+(k - 1/2) * interval, start + (k + 1/2) * interval)``: a clock a few seconds early or late lands
+where it was meant to. Several samples in one interval give their maximum (a peak is never
+lowered by downsampling); an interval with none stays NaN (missing): values are never invented.
 """
 
 from __future__ import annotations
@@ -24,20 +24,21 @@ class Grid:
     n: int
 
     @property
-    def end_s(self) -> int:
-        return self.start_s + self.n * self.interval_s
+    def last_s(self) -> int:
+        """The time of the last sample."""
+        return self.start_s + (self.n - 1) * self.interval_s
 
 
 def aligned(start_s: float, end_s: float, interval_s: int) -> Grid:
-    """The grid from ``start_s`` (rounded down) to ``end_s`` inclusive (at least one sample)."""
-    first = math.floor(start_s / interval_s) * interval_s
-    last = math.floor(end_s / interval_s) * interval_s
+    """The grid from the grid time nearest ``start_s`` to the one nearest ``end_s``."""
+    first = math.floor(start_s / interval_s + 0.5) * interval_s
+    last = math.floor(end_s / interval_s + 0.5) * interval_s
     return Grid(int(first), interval_s, max(1, int((last - first) // interval_s) + 1))
 
 
 def bins(times_s: FloatArray, grid: Grid) -> np.ndarray:
     """The grid interval of every time (-1 outside the grid)."""
-    k = np.floor((times_s - grid.start_s) / grid.interval_s)
+    k = np.floor((times_s - grid.start_s) / grid.interval_s + 0.5)
     inside = (k >= 0) & (k < grid.n)
     return np.where(inside, k, -1).astype(np.int64)
 
