@@ -62,6 +62,7 @@ class Table:
     header_line: int
     columns: Mapping[str, int]  # key -> index into a row's cells
     rows: list[tuple[int, list[str]]]  # (line, cells)
+    quoted: bool = False  # every cell in double quotes (PowerShell)
 
     def has(self, key: str) -> bool:
         return key in self.columns
@@ -71,9 +72,12 @@ class Table:
             values = {
                 k: cells[i].strip() if i < len(cells) else "" for k, i in self.columns.items()
             }
-            starts = [1]
-            for c in cells:  # the character column of every cell (exact when none is quoted)
-                starts.append(starts[-1] + len(c) + 1)
+            # the character column of every cell: exact when no cell is quoted, or (as
+            # PowerShell's Export-Csv writes) every cell is
+            pad = 2 if self.quoted else 0
+            starts = [1 + pad // 2]
+            for c in cells:
+                starts.append(starts[-1] + len(c) + 1 + pad)
             where = {k: starts[min(i, len(cells))] for k, i in self.columns.items()}
             yield Row(line, values, where)
 
@@ -130,7 +134,7 @@ def read_table(
         raise InputError(
             [Problem(shown, first + reader.line_num, 1, "", f"not CSV: {exc}", RULE)]
         ) from None
-    return Table(shown, first + 1, columns, rows)
+    return Table(shown, first + 1, columns, rows, head.lstrip().startswith('"'))
 
 
 def problem(table: Table, row: Row, key: str, message: str) -> Problem:

@@ -60,10 +60,10 @@ _US_TIME = re.compile(r"^\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}(:\d{2})?( [AP]M)?$"
 
 
 def sniff(path: Path, shown: str, max_bytes: int = tables.MAX_BYTES) -> str:
-    """Which RVTools tab a CSV holds: 'vinfo' or 'vhost' (by its columns)."""
+    """Which RVTools tab a CSV holds: 'vinfo' (it has a power state column) or 'vhost'."""
     head = tables.read_text(path, shown, "CSV", max_bytes).split("\n", 3)[:3]
     text = "\n".join(head).lower()
-    return "vhost" if "# cores" in text or "in maintenance mode" in text else "vinfo"
+    return "vinfo" if "powerstate" in text or "power state" in text else "vhost"
 
 
 def _count(cell: str) -> float | None:
@@ -305,7 +305,7 @@ def collect(rvtools: Sequence[Path], stats: Sequence[Path]) -> Collected:
                     0,
                     0,
                     "",
-                    f"no {readme} tab among the --rvtools files (a vHost CSV has '# Cores', a vInfo CSV 'Powerstate')",
+                    f"no {readme} tab among the --rvtools files (a vInfo CSV has a 'Powerstate' column, a vHost CSV none)",
                     RULE,
                 )
             )

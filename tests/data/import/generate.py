@@ -237,7 +237,7 @@ def proxmox() -> None:
     )
     write("proxmox/resources.json", json.dumps(guests) + "\n")
     for i, vm in enumerate(VMS):
-        host, vcpus, _mem = VMS[vm]
+        _host, vcpus, _mem = VMS[vm]
         entries = []
         for k in range(0, N, 6):  # 30-minute steps, the MAX of each
             peak = max(percent(vm, j) for j in range(k, k + 6)) / 100
