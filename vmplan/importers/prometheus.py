@@ -147,7 +147,7 @@ def query_range(
             reason = getattr(exc, "reason", exc)
             raise _failed(url, kind, query, f"cannot reach the server: {reason}") from None
         try:
-            found = parse(data, endpoint)
+            found = parse(data, endpoint, last_only=kind != "cpu")
         except InputError as exc:
             raise _failed(url, kind, query, exc.problems[0].message) from None
         for m in found:
@@ -198,7 +198,7 @@ def read_saved(path: str, data: bytes) -> Answer:
                 )
             ]
         )
-    return Answer(kind, path, tuple(parse(data, path)))
+    return Answer(kind, path, tuple(parse(data, path, last_only=kind != "cpu")))
 
 
 # --- answers -> hosts, VMs, series ------------------------------------------------------------

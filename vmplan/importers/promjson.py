@@ -27,9 +27,10 @@ _HEAD = re.compile(
     rb'\s*\{\s*"status"\s*:\s*"success"\s*,\s*"data"\s*:\s*\{\s*"resultType"\s*:\s*"matrix"\s*,'
     rb'\s*"result"\s*:\s*\['
 )
-_SERIES = re.compile(
-    rb'\s*\{\s*"metric"\s*:\s*(\{[^{}\[\]]*\})\s*,\s*"values"\s*:\s*\[\s*((?:\[[^\[\]]*\]\s*,?\s*)*)\]\s*\}\s*(,|\])'
-)
+_SERIES = re.compile(rb'\s*\{\s*"metric"\s*:\s*(\{[^{}\[\]]*\})\s*,\s*"values"\s*:\s*\[')
+_EMPTY = re.compile(rb"\s*\]")
+_VALUES_END = re.compile(rb"\]\s*\]")
+_SERIES_END = re.compile(rb"\s*\}\s*(,|\])")
 _STRIP = bytes.maketrans(b'[]"', b"   ")
 
 
@@ -61,13 +62,13 @@ def _pairs(block: bytes) -> FloatArray | None:
     return numbers if numbers.size % 2 == 0 else None
 
 
-def _fast(data: bytes) -> list[Matrix] | None:
+def _fast(data: bytes, last_only: bool) -> list[Matrix] | None:
     m = _HEAD.match(data)
     if m is None:
         return None
     pos = m.end()
     out: list[Matrix] = []
-    if re.compile(rb"\s*\]").match(data, pos):
+    if _EMPTY.match(data, pos):
         return out  # an empty result: the slow path checks the tail, it is small
     while True:
         s = _SERIES.match(data, pos)
@@ -77,16 +78,35 @@ def _fast(data: bytes) -> list[Matrix] | None:
             labels = json.loads(s.group(1))
         except ValueError:
             return None
-        numbers = _pairs(s.group(2))
-        if numbers is None or not all(isinstance(v, str) for v in labels.values()):
+        if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+            return None
+        empty = _EMPTY.match(data, s.end())
+        if empty is not None:
+            numbers: FloatArray | None = np.empty(0)
+            pos = empty.end()
+        else:
+            end = _VALUES_END.search(data, s.end())
+            if end is None:
+                return None
+            block = data[s.end() : end.start() + 1]
+            if last_only:  # only the latest sample is wanted (vCPUs, memory, host sizes)
+                block = block[block.rfind(b"[") :]
+            numbers = _pairs(block)
+            pos = end.end()
+        if numbers is None:
             return None
         out.append(Matrix(labels, numbers[0::2].copy(), numbers[1::2].copy()))
-        pos = s.end()
-        if s.group(3) == b"]":
+        tail = _SERIES_END.match(data, pos)
+        if tail is None:
+            return None
+        pos = tail.end()
+        if tail.group(1) == b"]":
             break
-    tail = data[pos:]
+    tail_text = bytes(data[pos:])
+    if len(tail_text) > 1 << 20:
+        return None
     try:  # the rest is the closing of data (and perhaps warnings, stats): small
-        rest = json.loads(b'{"x":{"y":[' + b"]" + tail)
+        rest = json.loads(b'{"x":{"y":[' + b"]" + tail_text)
     except ValueError:
         return None
     return out if isinstance(rest, dict) else None
@@ -134,9 +154,21 @@ def _slow(data: bytes, shown: str) -> list[Matrix]:
     return out
 
 
-def parse(data: bytes, shown: str) -> list[Matrix]:
-    """The series of a ``query_range`` response; :class:`InputError` names ``shown`` and where."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    fast = _fast(data)
-    return fast if fast is not None else _slow(data, shown)
+def parse(data: bytes, shown: str, last_only: bool = False) -> list[Matrix]:
+    """The series of a ``query_range`` response; :class:`InputError` names ``shown`` and where.
+
+    With ``last_only`` each series keeps only its last sample (the latest, as the server sorts
+    them), which is all that vCPUs, memory and host sizes need.
+    """
+    start = 3 if data[:3] == b"\xef\xbb\xbf" else 0
+    view = data[start:] if start else data
+    fast = _fast(view, last_only)
+    if fast is not None:
+        return fast
+    found = _slow(bytes(view), shown)
+    if last_only:
+        found = [
+            Matrix(m.labels, m.times_s[-1:].copy(), m.values[-1:].copy()) if m.times_s.size else m
+            for m in found
+        ]
+    return found
