@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-T0 = 1795305600  # 2026-11-21T00:00:00Z
+T0 = 1795219200  # 2026-11-21T00:00:00Z
 STEP = 300
 N = 7 * 24 * 12  # a week of 5-minute samples
 
