@@ -345,3 +345,20 @@ def test_the_output_never_replaces_an_input(tmp_path: Path, runner: CliRunner) -
             f"error: {clash} is an input; choose another -o (inputs are never overwritten)\n"
         )
         assert (series.read_bytes(), hosts.read_bytes()) == before
+
+
+def test_the_readmes_import_example_prints_what_it_shows(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (DATA.parent.parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```console\n$ vmplan import proxmox ", 1)[1].split("```", 1)[0]
+    command, shown = block.split("\n", 1)
+    for name in ("resources.json", "nodes.json"):
+        (tmp_path / name).write_bytes((DATA / "proxmox" / name).read_bytes())
+    (tmp_path / "rrd").mkdir()
+    for path in (DATA / "proxmox" / "rrd").iterdir():
+        (tmp_path / "rrd" / path.name).write_bytes(path.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    code, text = run(runner, "proxmox", *command.split())
+    assert code == 0
+    assert text == shown

@@ -251,7 +251,8 @@ def prometheus(
                 problems += exc.problems
         if problems:
             raise InputError(problems)
-        return prom.collect(answers, settings, ", ".join(str(p) for p in inputs))
+        more = f" and {len(inputs) - 1} more" if len(inputs) > 1 else ""
+        return prom.collect(answers, settings, f"{inputs[0]}{more}")
 
     _finish("prometheus", collect, window, output, inputs)
 

@@ -21,6 +21,8 @@ def _names(items: list[str]) -> str:
 def lines(fleet: Fleet) -> list[str]:
     n = fleet.n_samples
     out = [f"{fleet.source}: {len(fleet.hosts)} hosts, {len(fleet.vms)} VMs"]
+    if fleet.start is None:
+        out.append("time: no series, so no time range; the VMs' series are left missing")
     if fleet.start is not None:
         end = fleet.start + timedelta(seconds=fleet.interval_s * (n - 1))
         fmt = "%Y-%m-%dT%H:%M:%SZ"
@@ -51,5 +53,7 @@ def lines(fleet: Fleet) -> list[str]:
         out.append(f"  {len(none)} without a series (loaded as 100% busy): {_names(none)}")
     if fleet.skipped:
         out.append(f"skipped {len(fleet.skipped)}:")
-        out += [f"  {s.name}: {s.reason}" for s in fleet.skipped]
+        out += [f"  {s.name}: {s.reason}" for s in fleet.skipped[:SHOWN]]
+        if len(fleet.skipped) > SHOWN:
+            out.append(f"  ... and {len(fleet.skipped) - SHOWN} more")
     return out
