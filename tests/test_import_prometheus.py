@@ -14,6 +14,8 @@ import shutil
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -266,3 +268,27 @@ def test_the_imported_fleet_packs_evacuates_and_reports(
     report = runner.invoke(app, ["report", str(out), "-o", str(tmp_path / "r.html")])
     assert report.exit_code == 0, report.output
     assert (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_a_range_over_the_servers_point_limit_is_asked_for_in_chunks(
+    server: tuple[str, int], tmp_path: Path, runner: CliRunner
+) -> None:
+    url, t0 = server
+    out = tmp_path / "fine.yaml"
+    # 4 hours at 1 s: 14,401 points per series, more than the 11,000 the server answers at once
+    start, end = t0 + 600, t0 + 600 + 4 * 3600
+    args = ["--url", url, "--start", _iso(start), "--end", _iso(end), "--interval", "1s"]
+    # asked at once, the server refuses it
+    query = urllib.parse.urlencode({"query": "up", "start": start, "end": end, "step": 1})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{url}/api/v1/query_range?{query}", timeout=30)
+    assert b"exceeded maximum resolution of 11,000 points" in refused.value.read()
+    result = runner.invoke(app, ["import", "prometheus", *args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    web = _columns(tmp_path / "fine.cpu.csv")["web01"]
+    assert len(web) == 4 * 3600 + 1
+    known = [v for v in web if v is not None]
+    assert max(known) == pytest.approx(75.0, abs=0.2)
+    # the series ends with the data (HOURS after t0), and the last ~hour is left empty
+    assert web[(HOURS * 3600 - 600) - 1] is not None
+    assert web[-1] is None

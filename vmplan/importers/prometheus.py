@@ -221,7 +221,14 @@ def collect(answers: Sequence[Answer], settings: Settings, source: str) -> Colle
     for kind in KINDS:
         if not by_kind[kind]:
             problems.append(
-                Problem(source, 0, 0, kind, f"no answer to the {kind} query was given", RULE)
+                Problem(
+                    source,
+                    0,
+                    0,
+                    kind,
+                    f"no answer to the {kind} query (a saved one is named {kind}.json)",
+                    RULE,
+                )
             )
     if problems:
         raise InputError(problems)
@@ -235,7 +242,19 @@ def collect(answers: Sequence[Answer], settings: Settings, source: str) -> Colle
                     problems.append(_no_label(a, m, label, kind))
                     continue
                 last = _latest(m)
-                if last is not None and (name not in out or last[0] > out[name][0]):
+                if last is None:
+                    continue
+                seen = out.get(name)
+                if seen is not None and kind == "vcpus" and last[0] == seen[0]:
+                    hosts = sorted(
+                        {
+                            seen[2].get(settings.host_label, "?"),
+                            m.labels.get(settings.host_label, "?"),
+                        }
+                    )
+                    if len(hosts) > 1:
+                        problems.append(_twice(a, m, name, hosts, settings.vm_label))
+                if seen is None or last[0] > seen[0]:
                     out[name] = (last[0], last[1], m.labels, a.origin)
         return out
 
@@ -302,6 +321,18 @@ def collect(answers: Sequence[Answer], settings: Settings, source: str) -> Colle
     if problems:
         raise InputError(problems)
     return Collected(source, tuple(hosts.values()), tuple(vms), tuple(series), tuple(skipped))
+
+
+def _twice(a: Answer, m: Matrix, name: str, hosts: list[str], label: str) -> Problem:
+    return Problem(
+        a.origin,
+        0,
+        0,
+        labels_text(m.labels),
+        f"VM '{name}' runs on {' and '.join(hosts)} at the same time: two VMs share the name; "
+        f"choose a --vm-label that tells them apart (it is '{label}')",
+        RULE,
+    )
 
 
 def _no_label(a: Answer, m: Matrix, label: str, kind: str) -> Problem:
