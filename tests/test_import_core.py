@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -186,7 +187,7 @@ def test_a_failed_query_response_says_why() -> None:
 def test_chunks_cover_the_range_once_under_the_server_limit() -> None:
     parts = prometheus.chunks(0, 25_000 * 60, 60)
     assert parts[0][0] == 0 and parts[-1][1] == 25_000 * 60
-    for (_a, b), (c, _d) in zip(parts, parts[1:], strict=False):
+    for (_a, b), (c, _d) in itertools.pairwise(parts):
         assert c == b + 60
     assert all((b - a) // 60 + 1 <= prometheus.MAX_POINTS for a, b in parts)
     assert prometheus.query_step(3600) == 300 and prometheus.query_step(60) == 60
