@@ -65,53 +65,56 @@ def _entries(path: Path) -> list[tuple[Position, dict[str, object]]]:
     return out
 
 
+def _required(
+    e: Mapping[str, object],
+    keys: tuple[str, ...],
+    where: Position,
+    path: str,
+    problems: list[Problem],
+) -> dict[str, object] | None:
+    """The entry's values of ``keys``, or None (with a problem per missing key)."""
+    values = {k: _field(e, k, where, path, problems) for k in keys}
+    return None if any(v is None for v in values.values()) else values
+
+
+def _unique(
+    name: str,
+    where: Position,
+    path: str,
+    what: str,
+    seen: dict[str, Position],
+    problems: list[Problem],
+) -> bool:
+    """Whether ``name`` is new; a problem naming the first place when it is not."""
+    first = seen.setdefault(name, where)
+    if first is where:
+        return True
+    problems.append(
+        Problem.at(
+            where,
+            path,
+            f"{what} '{name}' is also at line {first.line}, column {first.column}; names must be "
+            "unique",
+            RULE,
+        )
+    )
+    return False
+
+
 def read_nodes(path: Path) -> list[HostRecord]:
     problems: list[Problem] = []
     hosts: list[HostRecord] = []
     seen: dict[str, Position] = {}
     for i, (where, e) in enumerate(_entries(path)):
-        name = _field(e, "node", where, f"[{i}]", problems)
-        cpus = (
-            _positive(
-                _field(e, "maxcpu", where, f"[{i}]", problems),
-                where,
-                f"[{i}].maxcpu",
-                "cores",
-                problems,
-                whole=False,
-            )
-            if "maxcpu" in e
-            else None
-        )
-        mem = (
-            _positive(
-                _field(e, "maxmem", where, f"[{i}]", problems),
-                where,
-                f"[{i}].maxmem",
-                "bytes",
-                problems,
-                whole=True,
-            )
-            if "maxmem" in e
-            else None
-        )
-        if not isinstance(name, str) or not name:
-            if name is not None:
-                problems.append(
-                    Problem.at(where, f"[{i}].node", f"expected a node name, got {name!r}", RULE)
-                )
+        p = f"[{i}]"
+        values = _required(e, ("node", "maxcpu", "maxmem"), where, p, problems)
+        if values is None:
             continue
-        if name in seen:
-            problems.append(
-                Problem.at(
-                    where,
-                    f"[{i}].node",
-                    f"node '{name}' is also at line {seen[name].line}, column {seen[name].column}",
-                    RULE,
-                )
-            )
+        name = str(values["node"])
+        cpus = _positive(values["maxcpu"], where, f"{p}.maxcpu", "cores", problems, whole=False)
+        mem = _positive(values["maxmem"], where, f"{p}.maxmem", "bytes", problems, whole=True)
+        if not _unique(name, where, f"{p}.node", "node", seen, problems):
             continue
-        seen[name] = where
         if cpus is not None and mem is not None:
             hosts.append(HostRecord(name, cpus, int(mem)))
     if problems:
@@ -129,11 +132,8 @@ def read_guests(path: Path) -> tuple[list[tuple[str, VmRecord]], list[Skipped]]:
         p = f"[{i}]"
         if e.get("type") not in (None, "qemu", "lxc"):
             continue  # /cluster/resources without --type vm also lists nodes and storage
-        values = {
-            k: _field(e, k, where, p, problems)
-            for k in ("vmid", "name", "node", "maxcpu", "maxmem")
-        }
-        if any(v is None for v in values.values()):
+        values = _required(e, ("vmid", "name", "node", "maxcpu", "maxmem"), where, p, problems)
+        if values is None:
             continue
         name = str(values["name"]).strip()
         vmid = str(values["vmid"])
@@ -146,18 +146,8 @@ def read_guests(path: Path) -> tuple[list[tuple[str, VmRecord]], list[Skipped]]:
             continue
         vcpus = _positive(values["maxcpu"], where, f"{p}.maxcpu", "vCPUs", problems, whole=True)
         mem = _positive(values["maxmem"], where, f"{p}.maxmem", "bytes", problems, whole=True)
-        if name in seen:
-            first = seen[name]
-            problems.append(
-                Problem.at(
-                    where,
-                    f"{p}.name",
-                    f"guest name '{name}' is also at line {first.line}, column {first.column}; names must be unique",
-                    RULE,
-                )
-            )
+        if not _unique(name, where, f"{p}.name", "guest name", seen, problems):
             continue
-        seen[name] = where
         if vcpus is not None and mem is not None:
             guests.append((vmid, VmRecord(name, str(values["node"]), int(vcpus), int(mem))))
     if problems:

@@ -83,6 +83,12 @@ def _flag(check: list[Problem], table: tables.Table, row: tables.Row, key: str) 
     return False
 
 
+def _no_mib(table: tables.Table, row: tables.Row) -> Problem:
+    return tables.problem(
+        table, row, "memory", f"expected MiB above 0, got {row.cells['memory']!r}"
+    )
+
+
 def read_vhost(path: Path, max_bytes: int = tables.MAX_BYTES) -> list[HostRecord]:
     shown = str(path)
     table = tables.read_table(
@@ -106,11 +112,7 @@ def read_vhost(path: Path, max_bytes: int = tables.MAX_BYTES) -> list[HostRecord
                 )
             )
         if mib is None:
-            problems.append(
-                tables.problem(
-                    table, row, "memory", f"expected MiB above 0, got {row.cells['memory']!r}"
-                )
-            )
+            problems.append(_no_mib(table, row))
         if not name:
             problems.append(
                 tables.problem(table, row, "host", "expected a host name, got an empty cell")
@@ -175,11 +177,7 @@ def read_vinfo(
                 )
             )
         if mib is None:
-            problems.append(
-                tables.problem(
-                    table, row, "memory", f"expected MiB above 0, got {row.cells['memory']!r}"
-                )
-            )
+            problems.append(_no_mib(table, row))
         if not row.cells["host"]:
             problems.append(
                 tables.problem(
