@@ -12,6 +12,7 @@ import threading
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from typer.testing import CliRunner
@@ -27,8 +28,8 @@ RANGE = ["--start", "2026-11-20T00:00:00Z", "--end", "2026-11-20T23:55:00Z"]
 class Front(http.server.BaseHTTPRequestHandler):
     """Answers /api/v1/query_range with the saved response of the query, behind a bearer token."""
 
-    queries: dict[str, str] = {Queries().of(k): k for k in KINDS}
-    seen: list[dict[str, str]] = []
+    queries: ClassVar[dict[str, str]] = {Queries().of(k): k for k in KINDS}
+    seen: ClassVar[list[dict[str, str]]] = []
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
