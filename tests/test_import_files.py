@@ -7,6 +7,7 @@ The fixtures are written by tests/data/import/generate.py (its docstring gives t
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import pytest
@@ -362,3 +363,35 @@ def test_the_readmes_import_example_prints_what_it_shows(
     code, text = run(runner, "proxmox", *command.split())
     assert code == 0
     assert text == shown
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "directory", "csv is a fifo"])
+def test_an_output_that_is_no_regular_file_is_refused(
+    kind: str, tmp_path: Path, runner: CliRunner
+) -> None:
+    if kind == "device":
+        out = Path("/dev/null")
+        if not out.exists():
+            pytest.skip("needs /dev/null")
+    elif kind == "directory":
+        out = tmp_path / "dir.yaml"
+        out.mkdir()
+    else:
+        out = tmp_path / "f.yaml"
+        os.mkfifo(out if kind == "fifo" else tmp_path / "f.cpu.csv")
+    args = ["csv", str(DATA / "csv" / "series.csv"), "--hosts", str(DATA / "csv" / "hosts.csv")]
+    code, text = run(runner, *args, "-o", str(out))
+    assert code == 2
+    shown = out if kind != "csv is a fifo" else tmp_path / "f.cpu.csv"
+    assert text == f"error: {shown} is not a regular file; -o needs a file to write\n"
+    if kind == "device":
+        assert Path("/dev/null").is_char_device()
+
+
+def test_an_output_in_a_missing_folder_is_a_clean_exit_2(tmp_path: Path, runner: CliRunner) -> None:
+    args = ["csv", str(DATA / "csv" / "series.csv"), "--hosts", str(DATA / "csv" / "hosts.csv")]
+    code, text = run(runner, *args, "-o", str(tmp_path / "nowhere" / "f.yaml"))
+    assert code == 2
+    assert text.splitlines()[-1] == (
+        f"error: cannot write {tmp_path / 'nowhere' / 'f.cpu.csv'}: No such file or directory"
+    )

@@ -99,6 +99,9 @@ def _check_outputs(output: Path, inputs: Sequence[Path]) -> Path:
         common.fail_usage("-o must name a file: the series are written to a CSV beside it")
     csv_path = _csv_path(output)
     for target in (output, csv_path):
+        # a rename over a device or a FIFO would replace it (as root, even /dev/null)
+        if target.exists() and not target.is_file():
+            common.fail_usage(f"{target} is not a regular file; -o needs a file to write")
         for source in inputs:
             if _same(target, source):
                 common.fail_usage(
