@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 from datetime import UTC, datetime
@@ -149,13 +150,17 @@ points_st = st.lists(
 )
 
 
-@settings(max_examples=60)
-@given(st.lists(st.tuples(labels_st, points_st), max_size=4), st.sampled_from([None, 1]))
+@settings(max_examples=80)
+@given(
+    st.lists(st.tuples(labels_st, points_st), max_size=4),
+    st.sampled_from([None, 1]),
+    st.sampled_from([1, 7, 64, 1 << 23]),
+)
 def test_the_fast_json_reader_agrees_with_json_loads(
-    series: list[tuple[dict[str, str], list[tuple[float, float]]]], indent: int | None
+    series: list[tuple[dict[str, str], list[tuple[float, float]]]], indent: int | None, chunk: int
 ) -> None:
     data = json.dumps(_series_doc(series), indent=indent).encode()
-    got = promjson.parse(data, "x.json")
+    got = promjson.parse_file(io.BytesIO(data), "x.json", chunk=chunk)  # chunks cut anywhere
     assert len(got) == len(series)
     for m, (labels, points) in zip(got, series, strict=True):
         assert m.labels == labels
@@ -174,7 +179,7 @@ def test_the_reader_takes_other_key_orders_and_nan() -> None:
     (m,) = promjson.parse(json.dumps(doc).encode(), "x.json")
     assert m.labels == {"a": "{}"}
     assert np.isnan(m.values[0]) and np.isinf(m.values[1])
-    assert promjson._fast(json.dumps(doc).encode(), False) is None  # the slow path read it
+    assert promjson._fast(io.BytesIO(json.dumps(doc).encode()), False, 1 << 20) is None  # slow path
 
 
 def test_a_failed_query_response_says_why() -> None:
@@ -287,3 +292,12 @@ def test_slight_overshoot_is_clipped_with_a_warning_and_more_is_an_error() -> No
     with pytest.raises(InputError) as info:
         assemble.build(collected(-3.0), Window(300))
     assert str(info.value) == "s.csv:3:1: error: v: expected CPU use of 0 or more, got -3"
+
+
+def test_the_fast_path_reads_a_real_response_in_small_chunks() -> None:
+    path = Path(__file__).resolve().parent / "data" / "import" / "prometheus" / "cpu.json"
+    with path.open("rb") as f:
+        fast = promjson._fast(f, False, 4096)  # far smaller than one series
+    assert fast is not None and len(fast) == 4
+    with path.open("rb") as f:
+        assert [m.labels for m in fast] == [m.labels for m in promjson._slow(f.read(), "x")]

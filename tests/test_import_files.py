@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -395,3 +396,34 @@ def test_an_output_in_a_missing_folder_is_a_clean_exit_2(tmp_path: Path, runner:
     assert text.splitlines()[-1] == (
         f"error: cannot write {tmp_path / 'nowhere' / 'f.cpu.csv'}: No such file or directory"
     )
+
+
+def test_an_xlsx_workbook_asks_for_its_tabs_as_csv(tmp_path: Path, runner: CliRunner) -> None:
+    book = tmp_path / "export.xlsx"
+    with zipfile.ZipFile(book, "w") as z:  # an .xlsx is a zip of XML parts
+        z.writestr("[Content_Types].xml", "<Types/>")
+    code, text = run(runner, "vsphere", "--rvtools", str(book), "-o", str(tmp_path / "f.yaml"))
+    assert code == 2
+    assert text.splitlines()[0] == (
+        f"{book}: error: an .xlsx workbook: save its vInfo and vHost tabs as CSV (File > Save As "
+        "> CSV UTF-8) and give both  [vsphere]"
+    )
+
+
+def test_drs_rules_are_named_as_not_imported(tmp_path: Path, runner: CliRunner) -> None:
+    vinfo = tmp_path / "vInfo.csv"
+    text = (DATA / "vsphere" / "vInfo.csv").read_text(encoding="utf-8")
+    vinfo.write_text(
+        text.replace(
+            "web01,poweredOn,False,2,4096,hv01,prod,",
+            "web01,poweredOn,False,2,4096,hv01,prod,keep-apart",
+        ),
+        encoding="utf-8",
+    )
+    args = ["vsphere", "--rvtools", str(vinfo), "--rvtools", str(DATA / "vsphere" / "vHost.csv")]
+    code, out = run(runner, *args, "-o", str(tmp_path / "f.yaml"))
+    assert code == 0, out
+    assert (
+        "  Cluster rule(s): DRS rules of web01 are not imported (RVTools names rules, not their "
+        "kind): write them under 'rules:'\n"
+    ) in out

@@ -73,12 +73,18 @@ def _window(start: str | None, end: str | None, interval: str, server: bool) -> 
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--interval") from None
     times: list[float | None] = []
+    texts: list[str | None] = []
     for value, name, default in ((start, "--start", "-7d"), (end, "--end", "now")):
         text = value if value is not None else (default if server else None)
+        texts.append(text)
         try:
             times.append(None if text is None else timespec.parse_time(text, now))
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint=name) from None
+    if times[0] is not None and times[1] is not None and times[1] < times[0]:
+        raise typer.BadParameter(
+            f"{texts[1]!r} comes before the start {texts[0]!r}", param_hint="--end"
+        )
     return Window(interval_s, times[0], times[1])
 
 
@@ -143,15 +149,6 @@ def _finish(
     common.write_output(emit.inventory_yaml(fleet, csv_name, header), output)
     wrote = f"{output} and {csv_path}" if csv_name is not None else str(output)
     console.print(f"wrote {wrote}", markup=False, highlight=False, soft_wrap=True)
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(
-            [Problem(str(path), 0, 0, "", f"cannot read: {exc.strerror}", "input")]
-        ) from None
 
 
 # --- prometheus -----------------------------------------------------------------------------
@@ -249,7 +246,7 @@ def prometheus(
         answers = []
         for path in inputs:
             try:
-                answers.append(prom.read_saved(str(path), _read(path)))
+                answers.append(prom.read_saved(path))
             except InputError as exc:
                 problems += exc.problems
         if problems:

@@ -7,13 +7,21 @@ the loader fills conservatively and names.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import UTC, datetime
 
 import numpy as np
 
 from vmplan.importers import cpuunits, grid
-from vmplan.importers.model import Collected, CpuUnit, Fleet, RawSeries, Skipped, Window
+from vmplan.importers.model import (
+    Collected,
+    CpuUnit,
+    Fleet,
+    RawSeries,
+    Skipped,
+    VmRecord,
+    Window,
+)
 from vmplan.inventory.series import _span  # the inventory's own spelling of a duration
 from vmplan.model import FloatArray
 from vmplan.problems import InputError, Level, Problem
@@ -61,6 +69,71 @@ def _value_problems(s: RawSeries, pct: FloatArray, times_s: FloatArray) -> list[
     return found
 
 
+def _usable(
+    series: tuple[RawSeries, ...], by_name: dict[str, VmRecord], interval_s: int
+) -> tuple[list[RawSeries], dict[str, str], list[Problem]]:
+    """The series of known VMs, counters rated (in cores), checked: sampled no coarser than the
+    interval, no negative use, none far above 100 %. Also the series of no VM."""
+    problems: list[Problem] = []
+    usable: list[RawSeries] = []
+    coarse: list[tuple[str, float, str]] = []
+    no_vm: dict[str, str] = {}
+    for s in series:
+        vm = by_name.get(s.vm)
+        if vm is None:
+            no_vm.setdefault(s.vm, s.origin)
+            continue
+        if s.unit is CpuUnit.COUNTER:
+            times, values, later, _resets = cpuunits.counter_rate(s.times_s, s.values)
+            lines = None if s.lines is None else s.lines[later]
+            s = RawSeries(s.vm, times, values, CpuUnit.CORES, s.origin, lines)
+        step = grid.spacing_s(s.times_s)
+        if step is not None and step > interval_s * 1.01:
+            coarse.append((s.vm, step, s.origin))
+        found = _value_problems(s, cpuunits.to_percent(s.values, s.unit, vm.vcpus), s.times_s)
+        problems += found
+        if not found:
+            usable.append(s)
+    if coarse:
+        worst = max(step for _vm, step, _o in coarse)
+        shown = ", ".join(sorted({vm for vm, _s, _o in coarse})[:5])
+        problems.append(
+            Problem(
+                min(o for _vm, _s, o in coarse),
+                0,
+                0,
+                "interval",
+                f"{len(coarse)} VM(s) ({shown}{', ...' if len(coarse) > 5 else ''}) have samples "
+                f"every {_span(worst)}, coarser than the interval of {_span(interval_s)}; "
+                f"import with --interval {_span(worst)} (values are never invented)",
+                RULE,
+            )
+        )
+    return usable, no_vm, problems
+
+
+def _grid(
+    window: Window, series: list[RawSeries], source: str
+) -> tuple[grid.Grid, datetime | None]:
+    """The grid asked for, or the data's own span; one sample without a start when no series
+    has a time and none was asked for."""
+    lo, hi = window.start_s, window.end_s
+    if lo is None and series:
+        lo = min(float(s.times_s.min()) for s in series)
+    if hi is None and series:
+        hi = max(float(s.times_s.max()) for s in series)
+    if lo is not None and hi is not None:
+        if hi < lo:
+            raise InputError([Problem(source, 0, 0, "end", "the end comes before the start", RULE)])
+        g = grid.aligned(lo, hi, window.interval_s)
+        return g, datetime.fromtimestamp(g.start_s, UTC)
+    known = lo if lo is not None else hi
+    if known is None:
+        return grid.Grid(0, window.interval_s, 1), None
+    g = grid.aligned(known, known, window.interval_s)
+    return g, datetime.fromtimestamp(g.start_s, UTC)
+
+
 def build(collected: Collected, window: Window) -> Fleet:
     """Assemble ``collected`` on the grid of ``window``; raises :class:`InputError`."""
     problems: list[Problem] = []
@@ -97,76 +170,23 @@ def build(collected: Collected, window: Window) -> Fleet:
             )
         )
 
-    rated: dict[str, list[tuple[FloatArray, FloatArray]]] = defaultdict(list)
-    coarse: list[tuple[str, float, str]] = []
-    no_vm: dict[str, str] = {}
-    for s in collected.series:
-        vm = by_name.get(s.vm)
-        if vm is None:
-            no_vm.setdefault(s.vm, s.origin)
-            continue
-        times, values = s.times_s, s.values
-        if s.unit is CpuUnit.COUNTER:
-            times, values, later, _resets = cpuunits.counter_rate(times, values)
-            lines = None if s.lines is None else s.lines[later]
-            s = RawSeries(s.vm, times, values, CpuUnit.CORES, s.origin, lines)
-        step = grid.spacing_s(times)
-        if step is not None and step > window.interval_s * 1.01:
-            coarse.append((s.vm, step, s.origin))
-        pct = cpuunits.to_percent(values, s.unit, vm.vcpus)
-        found = _value_problems(s, pct, times)
-        problems += found
-        if not found:
-            rated[s.vm].append((times, pct))
+    usable, no_vm, found = _usable(collected.series, by_name, window.interval_s)
+    problems += found
     for name, origin in sorted(no_vm.items()):
         skipped.append(Skipped(name, f"a series with no VM in the inventory ({origin})"))
-    if coarse:
-        worst = max(step for _vm, step, _o in coarse)
-        shown = ", ".join(sorted({vm for vm, _s, _o in coarse})[:5])
-        problems.append(
-            Problem(
-                min(o for _vm, _s, o in coarse),
-                0,
-                0,
-                "interval",
-                f"{len(coarse)} VM(s) ({shown}{', ...' if len(coarse) > 5 else ''}) have samples "
-                f"every {_span(worst)}, coarser than the interval of {_span(window.interval_s)}; "
-                f"import with --interval {_span(worst)} (values are never invented)",
-                RULE,
-            )
-        )
     if problems:
         raise InputError(problems)
-
-    all_times = [t for parts in rated.values() for t, _p in parts if t.size]
-    lo = window.start_s
-    hi = window.end_s
-    if lo is None and all_times:
-        lo = float(min(float(t.min()) for t in all_times))
-    if hi is None and all_times:
-        hi = float(max(float(t.max()) for t in all_times))
-    if lo is not None and hi is not None and hi < lo:
-        raise InputError(
-            [Problem(collected.source, 0, 0, "end", "the end comes before the start", RULE)]
-        )
-    if lo is None or hi is None:
-        g = grid.Grid(int(lo if lo is not None else hi or 0), window.interval_s, 1)
-        start = None if lo is None and hi is None else datetime.fromtimestamp(g.start_s, UTC)
-    else:
-        g = grid.aligned(lo, hi, window.interval_s)
-        start = datetime.fromtimestamp(g.start_s, UTC)
-
+    g, start = _grid(window, [s for s in usable if s.times_s.size], collected.source)
+    row_of = {v.name: i for i, v in enumerate(vms)}
     matrix = np.full((len(vms), g.n), np.nan)
-    clipped: dict[str, int] = {}
     outside = 0
-    for i, vm in enumerate(vms):
-        for times, pct in rated.get(vm.name, []):
-            row, out = grid.resample_max(times, pct, g)
-            outside += out
-            np.fmax(matrix[i], row, out=matrix[i])
-        over = np.count_nonzero(matrix[i] > 100.0)
-        if over:
-            clipped[vm.name] = int(over)
+    for s in usable:  # one series' percent at a time: no second copy of every series
+        pct = cpuunits.to_percent(s.values, s.unit, by_name[s.vm].vcpus)
+        row, out = grid.resample_max(s.times_s, pct, g)
+        outside += out
+        np.fmax(matrix[row_of[s.vm]], row, out=matrix[row_of[s.vm]])
+    over = np.count_nonzero(matrix > 100.0, axis=1)
+    clipped = {vms[i].name: int(over[i]) for i in np.flatnonzero(over)}
     np.clip(matrix, 0.0, 100.0, out=matrix)
     if outside:
         skipped.append(

@@ -30,11 +30,12 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from vmplan.importers.model import Collected, CpuUnit, HostRecord, RawSeries, Skipped, VmRecord
-from vmplan.importers.promjson import RULE, Matrix, parse
+from vmplan.importers.promjson import RULE, Matrix, parse, parse_file
 from vmplan.problems import InputError, Problem
 
 KINDS = ("cpu", "vcpus", "memory", "host-cores", "host-memory")
@@ -180,16 +181,18 @@ def _failed(url: str, kind: str, query: str, message: str) -> InputError:
 # --- saved responses --------------------------------------------------------------------------
 
 
-def read_saved(path: str, data: bytes) -> Answer:
-    """A saved response; its file name (``cpu.json``, ``host-cores-1.json``...) says its kind."""
-    name = path.replace("\\", "/").rsplit("/", 1)[-1]
-    kind = file_kind(name)
+def read_saved(path: Path) -> Answer:
+    """A saved response; its file name (``cpu.json``, ``host-cores-1.json``...) says its kind.
+
+    Read in chunks, so a response of 10,000 VMs is never held whole."""
+    shown = str(path)
+    kind = file_kind(path.name)
     if kind is None:
         names = ", ".join(f"{k}*.json" for k in KINDS)
         raise InputError(
             [
                 Problem(
-                    path,
+                    shown,
                     0,
                     0,
                     "",
@@ -198,7 +201,13 @@ def read_saved(path: str, data: bytes) -> Answer:
                 )
             ]
         )
-    return Answer(kind, path, tuple(parse(data, path, last_only=kind != "cpu")))
+    try:
+        with path.open("rb") as f:
+            return Answer(kind, shown, tuple(parse_file(f, shown, last_only=kind != "cpu")))
+    except OSError as exc:
+        raise InputError(
+            [Problem(shown, 0, 0, "", f"cannot read: {exc.strerror}", "input")]
+        ) from None
 
 
 # --- answers -> hosts, VMs, series ------------------------------------------------------------

@@ -10,10 +10,12 @@ the result is the same either way, and problems name the file, line and column.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import warnings
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 
@@ -62,51 +64,88 @@ def _pairs(block: bytes) -> FloatArray | None:
     return numbers if numbers.size % 2 == 0 else None
 
 
-def _fast(data: bytes, last_only: bool) -> list[Matrix] | None:
-    m = _HEAD.match(data)
+class _Stream:
+    """A window on a binary file: what is parsed is dropped, more is read when a match needs it."""
+
+    def __init__(self, f: BinaryIO, chunk: int) -> None:
+        self.f = f
+        self.chunk = chunk
+        self.data = b""
+        self.eof = False
+
+    def more(self, keep: int) -> bool:
+        """Drop ``data[:keep]`` and read another chunk; False (and nothing dropped) at the end
+        of the file."""
+        block = b"" if self.eof else self.f.read(self.chunk)
+        if not block:
+            self.eof = True
+            return False
+        self.data = self.data[keep:] + block
+        return True
+
+
+def _one(data: bytes, pos: int, last_only: bool) -> tuple[Matrix, int, bool] | None:
+    """The series at ``pos``, the position after it, and whether it was the last; None when
+    ``data`` ends before it does or it is not what the fast path expects."""
+    s = _SERIES.match(data, pos)
+    if s is None:
+        return None
+    try:
+        labels = json.loads(s.group(1))
+    except ValueError:
+        return None
+    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+        return None
+    empty = _EMPTY.match(data, s.end())
+    if empty is not None:
+        numbers: FloatArray | None = np.empty(0)
+        after = empty.end()
+    else:
+        end = _VALUES_END.search(data, s.end())
+        if end is None:
+            return None
+        block = data[s.end() : end.start() + 1]
+        if last_only:  # only the latest sample is wanted (vCPUs, memory, host sizes)
+            block = block[block.rfind(b"[") :]
+        numbers = _pairs(block)
+        after = end.end()
+    tail = _SERIES_END.match(data, after)
+    if numbers is None or tail is None:
+        return None
+    matrix = Matrix(labels, numbers[0::2].copy(), numbers[1::2].copy())
+    return matrix, tail.end(), tail.group(1) == b"]"
+
+
+def _fast(f: BinaryIO, last_only: bool, chunk: int) -> list[Matrix] | None:
+    """The series, read chunk by chunk; None where the slow path must decide."""
+    buf = _Stream(f, chunk)
+    buf.more(0)
+    if buf.data[:3] == b"\xef\xbb\xbf":
+        buf.data = buf.data[3:]
+    m = _HEAD.match(buf.data)
     if m is None:
         return None
     pos = m.end()
     out: list[Matrix] = []
-    if _EMPTY.match(data, pos):
-        return out  # an empty result: the slow path checks the tail, it is small
-    while True:
-        s = _SERIES.match(data, pos)
-        if s is None:
-            return None
-        try:
-            labels = json.loads(s.group(1))
-        except ValueError:
-            return None
-        if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
-            return None
-        empty = _EMPTY.match(data, s.end())
-        if empty is not None:
-            numbers: FloatArray | None = np.empty(0)
-            pos = empty.end()
-        else:
-            end = _VALUES_END.search(data, s.end())
-            if end is None:
+    empty = _EMPTY.match(buf.data, pos)
+    done = empty is not None
+    if empty is not None:
+        pos = empty.end()
+    while not done:
+        got = _one(buf.data, pos, last_only)
+        while got is None:  # the series may run past what is read so far
+            if not buf.more(pos):
                 return None
-            block = data[s.end() : end.start() + 1]
-            if last_only:  # only the latest sample is wanted (vCPUs, memory, host sizes)
-                block = block[block.rfind(b"[") :]
-            numbers = _pairs(block)
-            pos = end.end()
-        if numbers is None:
+            pos = 0
+            got = _one(buf.data, pos, last_only)
+        matrix, pos, done = got
+        out.append(matrix)
+    while buf.more(pos):  # the rest closes data (and may hold warnings, stats): small
+        pos = 0
+        if len(buf.data) > 1 << 20:
             return None
-        out.append(Matrix(labels, numbers[0::2].copy(), numbers[1::2].copy()))
-        tail = _SERIES_END.match(data, pos)
-        if tail is None:
-            return None
-        pos = tail.end()
-        if tail.group(1) == b"]":
-            break
-    tail_text = bytes(data[pos:])
-    if len(tail_text) > 1 << 20:
-        return None
-    try:  # the rest is the closing of data (and perhaps warnings, stats): small
-        rest = json.loads(b'{"x":{"y":[' + b"]" + tail_text)
+    try:
+        rest = json.loads(b'{"x":{"y":[' + b"]" + buf.data[pos:])
     except ValueError:
         return None
     return out if isinstance(rest, dict) else None
@@ -154,21 +193,30 @@ def _slow(data: bytes, shown: str) -> list[Matrix]:
     return out
 
 
-def parse(data: bytes, shown: str, last_only: bool = False) -> list[Matrix]:
-    """The series of a ``query_range`` response; :class:`InputError` names ``shown`` and where.
+def parse_file(
+    f: BinaryIO, shown: str, last_only: bool = False, chunk: int = 1 << 23
+) -> list[Matrix]:
+    """The series of a ``query_range`` response read from ``f`` in chunks of ``chunk`` bytes,
+    so that a large response is never held whole; :class:`InputError` names ``shown`` and where.
 
     With ``last_only`` each series keeps only its last sample (the latest, as the server sorts
-    them), which is all that vCPUs, memory and host sizes need.
+    them), which is all that vCPUs, memory and host sizes need. Anything the fast path does not
+    expect is read again whole by :func:`json.loads`, which decides.
     """
-    start = 3 if data[:3] == b"\xef\xbb\xbf" else 0
-    view = data[start:] if start else data
-    fast = _fast(view, last_only)
+    fast = _fast(f, last_only, chunk)
     if fast is not None:
         return fast
-    found = _slow(bytes(view), shown)
+    f.seek(0)
+    data = f.read()
+    found = _slow(data[3:] if data[:3] == b"\xef\xbb\xbf" else data, shown)
     if last_only:
         found = [
             Matrix(m.labels, m.times_s[-1:].copy(), m.values[-1:].copy()) if m.times_s.size else m
             for m in found
         ]
     return found
+
+
+def parse(data: bytes, shown: str, last_only: bool = False) -> list[Matrix]:
+    """:func:`parse_file` of a response held in memory."""
+    return parse_file(io.BytesIO(data), shown, last_only)

@@ -186,6 +186,15 @@ def read_vinfo(
             )
         elif vcpus is not None and vcpus.is_integer() and mib is not None:
             vms.append(VmRecord(name, row.cells["host"], int(vcpus), round(mib * MIB)))
+    ruled = sorted(row.cells["vm"] for row in table if row.cells.get("rules"))
+    if ruled:
+        skipped.append(
+            Skipped(
+                "Cluster rule(s)",
+                f"DRS rules of {', '.join(ruled[:5])}{', ...' if len(ruled) > 5 else ''} are not "
+                "imported (RVTools names rules, not their kind): write them under 'rules:'",
+            )
+        )
     if problems:
         raise InputError(problems)
     return vms, skipped
@@ -276,7 +285,9 @@ def collect(rvtools: Sequence[Path], stats: Sequence[Path]) -> Collected:
     kinds: dict[str, list[Path]] = {"vinfo": [], "vhost": []}
     for path in rvtools:
         try:
-            if path.read_bytes()[:4] == b"PK\x03\x04":
+            with path.open("rb") as f:
+                zipped = f.read(4) == b"PK\x03\x04"
+            if zipped:
                 problems.append(
                     Problem(
                         str(path),
