@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -63,24 +62,38 @@ def write_responses(folder: Path, vms: int, seed: int = 7) -> int:
     return (folder / "cpu.json").stat().st_size
 
 
+# the command as vmplan's console script runs it, then the process's own peak memory on stderr
+# (measured inside: a forked child's ru_maxrss counts its parent's pages from before exec)
+CHILD = (
+    "import resource, sys\n"
+    "from vmplan import cli\n"
+    "code = cli.run()\n"
+    "sys.stderr.write(f'maxrss_kib={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n')\n"
+    "sys.exit(code)\n"
+)
+
+
 def run(vms: int) -> tuple[float, float, float]:
     with tempfile.TemporaryDirectory(prefix="vmplan-bench-import-") as tmp:
         folder = Path(tmp)
-        size = write_responses(folder, vms)
+        # written by a child too, so that this process stays small
+        subprocess.run([sys.executable, __file__, "--write", tmp, str(vms)], check=True)
+        size = (folder / "cpu.json").stat().st_size
         files = [f"--file={folder / k}.json" for k in ("cpu", "vcpus", "memory", "host-cores", "host-memory")]
-        cmd = [sys.executable, "-m", "vmplan", "import", "prometheus", *files, "-o", str(folder / "fleet.yaml")]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        args = ["vmplan", "import", "prometheus", *files, "-o", str(folder / "fleet.yaml")]
         started = time.perf_counter()
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        done = subprocess.run([sys.executable, "-c", CHILD, *args[1:]], capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - started
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         if done.returncode != 0:
             raise SystemExit(f"import failed ({done.returncode}):\n{done.stderr[-2000:]}")
-        # ru_maxrss of children is the largest child so far: measure the biggest size last
-        return size / 2**20, seconds, max(peak, before) / 1024
+        rss_kib = int(done.stderr.rsplit("maxrss_kib=", 1)[1].split()[0])
+        return size / 2**20, seconds, rss_kib / 1024
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--write"]:
+        write_responses(Path(sys.argv[2]), int(sys.argv[3]))
+        return
     sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000]
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
     print(f"{'VMs':>7} {'samples':>8} {'cpu.json MiB':>13} {'seconds':>8} {'peak RSS MiB':>13}")
