@@ -123,8 +123,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]
     config.write_text("global:\n  scrape_interval: 1m\n", encoding="utf-8")
     port = _free_port()
     log = (root / "prometheus.log").open("wb")
+    # setpriv (util-linux) has the kernel end the server when pytest ends, even by SIGKILL; the
+    # finaliser below ends it otherwise
+    setpriv = shutil.which("setpriv")
+    guard = [setpriv, "--pdeathsig", "TERM"] if setpriv else []
     proc = subprocess.Popen(
         [
+            *guard,
             prometheus,
             f"--config.file={config}",
             f"--storage.tsdb.path={data}",
