@@ -163,7 +163,7 @@ BROKEN = {
             "bad/csv/cells.csv:2:28: error: cpu: expected a number (percent), got 'ten'  [input]",
             "bad/csv/cells.csv:3:1: error: timestamp: expected an ISO 8601 time like "
             "2026-11-20T00:05:00Z or Unix seconds, got 'yesterday'  [input]",
-            "bad/csv/cells.csv:4:6: error: memory: expected a size with a unit (KiB, MiB, GiB, "
+            "bad/csv/cells.csv:4:38: error: memory: expected a size with a unit (KiB, MiB, GiB, "
             "TiB, KB, MB, GB, TB), e.g. '16GiB', got '4'  [input]",
         ],
     ),

@@ -9,6 +9,7 @@ inventory. A VM's host, vCPUs and memory are those of its latest row.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,11 +48,13 @@ def _number(text: str) -> float | None:
 
 @dataclass(slots=True)
 class _Acc:
-    times: list[float] = field(default_factory=list)
-    values: list[float] = field(default_factory=list)
-    lines: list[int] = field(default_factory=list)
+    """One VM's samples as compact arrays while the table is read."""
+
+    times: array[float] = field(default_factory=lambda: array("d"))
+    values: array[float] = field(default_factory=lambda: array("d"))
+    lines: array[int] = field(default_factory=lambda: array("q"))
     latest: float = -np.inf
-    attrs: tuple[str, str, str, int] | None = None  # host, vcpus, memory, line
+    attrs: tuple[int, list[str]] | None = None  # the line and cells of its latest row
 
 
 class _Checker:
@@ -175,42 +178,50 @@ def read_series(
         )
     check = _Checker(table)
     acc: dict[str, _Acc] = {}
-    for row in table:
-        name = check.name(row, "vm")
-        try:
-            t = parse_stamp(row.cells["timestamp"])
-        except ValueError:
-            check.bad(
-                row,
-                "timestamp",
-                "expected an ISO 8601 time like 2026-11-20T00:05:00Z or Unix seconds, got "
-                f"{row.cells['timestamp']!r}",
-            )
-            continue
-        cell = row.cells["cpu"]
+    col = table.columns
+    it, iv, ic = col["timestamp"], col["vm"], col["cpu"]
+    width = max(col.values()) + 1
+    stamps: dict[str, float] = {}  # a long table repeats each time once per VM
+    for line, cells in table.raw():  # the fast path: a Row is built only for a problem
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        name, stamp, cell = cells[iv].strip(), cells[it].strip(), cells[ic].strip()
+        t = stamps.get(stamp)
+        if t is None:
+            try:
+                t = stamps[stamp] = parse_stamp(stamp)
+            except ValueError:
+                check.bad(
+                    table.row(line, cells),
+                    "timestamp",
+                    "expected an ISO 8601 time like 2026-11-20T00:05:00Z or Unix seconds, got "
+                    f"{stamp!r}",
+                )
+                continue
         value = np.nan if cell == "" else _number(cell)
         if value is None:
-            check.bad(row, "cpu", f"expected a number ({unit.value}), got {cell!r}")
+            check.bad(
+                table.row(line, cells), "cpu", f"expected a number ({unit.value}), got {cell!r}"
+            )
             continue
-        if name is None:
+        if not name:
+            check.name(table.row(line, cells), "vm")
             continue
-        a = acc.setdefault(name, _Acc())
+        a = acc.get(name)
+        if a is None:
+            a = acc[name] = _Acc()
         a.times.append(t)
         a.values.append(value)
-        a.lines.append(row.line)
+        a.lines.append(line)
         if given and t >= a.latest:
             a.latest = t
-            a.attrs = (row.cells["host"], row.cells["vcpus"], row.cells["memory"], row.line)
+            a.attrs = (line, cells)
     found_vms = list(vms)
     if given:
         for name, a in sorted(acc.items()):
             assert a.attrs is not None
-            host, vcpus_text, memory_text, line = a.attrs
-            row = tables.Row(
-                line,
-                {"host": host, "vcpus": vcpus_text, "memory": memory_text},
-                {k: table.columns[k] + 1 for k in VM_COLUMNS},
-            )
+            row = table.row(*a.attrs)
+            host = row.cells["host"]
             vcpus, memory = check.whole(row, "vcpus", "vCPUs"), check.size(row, "memory")
             if host and vcpus and memory:
                 found_vms.append(VmRecord(name, host, vcpus, memory))
@@ -221,11 +232,11 @@ def read_series(
     series = tuple(
         RawSeries(
             name,
-            np.array(a.times),
-            np.array(a.values, dtype=np.float64),
+            np.frombuffer(a.times, dtype=np.float64).copy(),
+            np.frombuffer(a.values, dtype=np.float64).copy(),
             unit,
             shown,
-            np.array(a.lines, dtype=np.int64),
+            np.frombuffer(a.lines, dtype=np.int64).copy(),
         )
         for name, a in sorted(acc.items())
     )

@@ -37,7 +37,9 @@ def lines(fleet: Fleet) -> list[str]:
     )
     full = [v.name for v, k in zip(fleet.vms, known, strict=True) if k == n]
     gaps = [
-        f"{v.name} ({100 * k / n:.3g}% known)" for v, k in zip(fleet.vms, known, strict=True) if 0 < k < n
+        f"{v.name} ({100 * k / n:.3g}% known)"
+        for v, k in zip(fleet.vms, known, strict=True)
+        if 0 < k < n
     ]
     none = [v.name for v, k in zip(fleet.vms, known, strict=True) if k == 0]
     cover = f"coverage: {len(full)} VMs complete"

@@ -7,7 +7,6 @@ columns between versions); PowerShell's ``#TYPE`` first line is skipped and a ``
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,30 +55,59 @@ class Row:
     columns: Mapping[str, int]  # column key -> 1-based character column of its cell
 
 
+def _lines(text: str, start: int) -> Iterator[str]:
+    """The lines of ``text`` from offset ``start``, one small string at a time."""
+    pos, n = start, len(text)
+    while pos < n:
+        end = text.find("\n", pos)
+        end = n if end < 0 else end + 1
+        yield text[pos:end]
+        pos = end
+
+
 @dataclass(frozen=True, slots=True)
 class Table:
+    """A checked header and the rows after it, read lazily: a large export is never held as
+    rows, only as its text."""
+
     shown: str
     header_line: int
     columns: Mapping[str, int]  # key -> index into a row's cells
-    rows: list[tuple[int, list[str]]]  # (line, cells)
+    text: str
+    body: int  # offset of the header line in text
+    delimiter: str = ","
     quoted: bool = False  # every cell in double quotes (PowerShell)
 
     def has(self, key: str) -> bool:
         return key in self.columns
 
+    def raw(self) -> Iterator[tuple[int, list[str]]]:
+        """(line, cells) of every row that is not blank; :class:`InputError` if not CSV."""
+        reader = csv.reader(_lines(self.text, self.body), delimiter=self.delimiter)
+        first = self.header_line - 1
+        try:
+            next(reader)  # the header
+            for cells in reader:
+                if cells and any(c.strip() for c in cells):
+                    yield first + reader.line_num, cells
+        except csv.Error as exc:
+            line = first + reader.line_num
+            raise InputError([Problem(self.shown, line, 1, "", f"not CSV: {exc}", RULE)]) from None
+
+    def row(self, line: int, cells: list[str]) -> Row:
+        values = {k: cells[i].strip() if i < len(cells) else "" for k, i in self.columns.items()}
+        # the character column of every cell: exact when no cell is quoted, or (as PowerShell's
+        # Export-Csv writes) every cell is
+        pad = 2 if self.quoted else 0
+        starts = [1 + pad // 2]
+        for c in cells:
+            starts.append(starts[-1] + len(c) + 1 + pad)
+        where = {k: starts[min(i, len(cells))] for k, i in self.columns.items()}
+        return Row(line, values, where)
+
     def __iter__(self) -> Iterator[Row]:
-        for line, cells in self.rows:
-            values = {
-                k: cells[i].strip() if i < len(cells) else "" for k, i in self.columns.items()
-            }
-            # the character column of every cell: exact when no cell is quoted, or (as
-            # PowerShell's Export-Csv writes) every cell is
-            pad = 2 if self.quoted else 0
-            starts = [1 + pad // 2]
-            for c in cells:
-                starts.append(starts[-1] + len(c) + 1 + pad)
-            where = {k: starts[min(i, len(cells))] for k, i in self.columns.items()}
-            yield Row(line, values, where)
+        for line, cells in self.raw():
+            yield self.row(line, cells)
 
 
 def read_table(
@@ -92,16 +120,16 @@ def read_table(
 
     Raises :class:`InputError` naming the missing columns with the closest header name.
     """
-    lines = text.splitlines(keepends=True)
-    first = 0
-    while first < len(lines) and (not lines[first].strip() or lines[first].startswith("#TYPE")):
-        first += 1
-    if first == len(lines):
+    first, body = 0, 0
+    for line in _lines(text, 0):
+        if line.strip() and not line.startswith("#TYPE"):
+            break
+        first, body = first + 1, body + len(line)
+    else:
         raise InputError([Problem(shown, 1, 1, "", "expected a header row, found nothing", RULE)])
-    head = lines[first]
+    head = next(_lines(text, body))
     delimiter = ";" if head.count(";") > head.count(",") else ","
-    reader = csv.reader(io.StringIO("".join(lines[first:])), delimiter=delimiter)
-    header = [h.strip() for h in next(reader)]
+    header = [h.strip() for h in next(csv.reader([head], delimiter=delimiter))]
     folded = {h.lower(): i for i, h in enumerate(header)}
     columns: dict[str, int] = {}
     problems: list[Problem] = []
@@ -125,16 +153,8 @@ def read_table(
                 )
     if problems:
         raise InputError(problems)
-    rows: list[tuple[int, list[str]]] = []
-    try:
-        for cells in reader:
-            if cells and any(c.strip() for c in cells):
-                rows.append((first + reader.line_num, cells))
-    except csv.Error as exc:
-        raise InputError(
-            [Problem(shown, first + reader.line_num, 1, "", f"not CSV: {exc}", RULE)]
-        ) from None
-    return Table(shown, first + 1, columns, rows, head.lstrip().startswith('"'))
+    quoted = head.lstrip().startswith('"')
+    return Table(shown, first + 1, columns, text, body, delimiter, quoted)
 
 
 def problem(table: Table, row: Row, key: str, message: str) -> Problem:
