@@ -227,32 +227,10 @@ def prometheus(
     def collect() -> Collected:
         if url is not None:
             assert window.start_s is not None and window.end_s is not None
-            step = prom.query_step(window.interval_s)
-            span = (
-                int(window.start_s // step * step),
-                int(window.end_s // step * step),
-                step,
+            return prom.fetch(
+                url, settings, (window.start_s, window.end_s), window.interval_s, headers
             )
-            # a counter is rated between samples: one step earlier rates the first interval too
-            early = (span[0] - step, span[1], step) if cpu_unit is CpuUnit.COUNTER else span
-            answers = [
-                prom.query_range(
-                    url, kind, queries.of(kind), early if kind == "cpu" else span, headers
-                )
-                for kind in prom.KINDS
-            ]
-            return prom.collect(answers, settings, url)
-        problems: list[Problem] = []
-        answers = []
-        for path in inputs:
-            try:
-                answers.append(prom.read_saved(path))
-            except InputError as exc:
-                problems += exc.problems
-        if problems:
-            raise InputError(problems)
-        more = f" and {len(inputs) - 1} more" if len(inputs) > 1 else ""
-        return prom.collect(answers, settings, f"{inputs[0]}{more}")
+        return prom.read_files(inputs, settings)
 
     _finish("prometheus", collect, window, output, inputs)
 

@@ -158,14 +158,14 @@ def build(collected: Collected, window: Window) -> Fleet:
                 )
     for name in sorted({v.host for v in vms} - host_names):
         on = sorted(v.name for v in vms if v.host == name)
+        shown = ", ".join(on[:5]) + (f" and {len(on) - 5} more" if len(on) > 5 else "")
         problems.append(
             Problem(
                 collected.source,
                 0,
                 0,
                 f"hosts.{name}",
-                f"host '{name}' holds {', '.join(on)} but the source gives no cores and memory "
-                "for it",
+                f"host '{name}' holds {shown} but the source gives no cores and memory for it",
                 RULE,
             )
         )

@@ -210,6 +210,40 @@ def read_saved(path: Path) -> Answer:
         ) from None
 
 
+def fetch(
+    url: str,
+    settings: Settings,
+    span_s: tuple[float, float],
+    interval_s: int,
+    headers: Sequence[tuple[str, str]],
+) -> Collected:
+    """Hosts, VMs and series from the server at ``url`` between the two times."""
+    step = query_step(interval_s)
+    span = (int(span_s[0] // step * step), int(span_s[1] // step * step), step)
+    # a counter is rated between samples: one step earlier rates the first interval too
+    early = (span[0] - step, span[1], step) if settings.cpu_unit is CpuUnit.COUNTER else span
+    answers = [
+        query_range(url, kind, settings.queries.of(kind), early if kind == "cpu" else span, headers)
+        for kind in KINDS
+    ]
+    return collect(answers, settings, url)
+
+
+def read_files(paths: Sequence[Path], settings: Settings) -> Collected:
+    """Hosts, VMs and series from saved responses; every unreadable file named at once."""
+    problems: list[Problem] = []
+    answers = []
+    for path in paths:
+        try:
+            answers.append(read_saved(path))
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
+    return collect(answers, settings, f"{paths[0]}{more}")
+
+
 # --- answers -> hosts, VMs, series ------------------------------------------------------------
 
 
