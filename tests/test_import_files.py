@@ -427,3 +427,19 @@ def test_drs_rules_are_named_as_not_imported(tmp_path: Path, runner: CliRunner) 
         "  Cluster rule(s): DRS rules of web01 are not imported (RVTools names rules, not their "
         "kind): write them under 'rules:'\n"
     ) in out
+
+
+def test_a_wrong_vm_label_names_the_label_sets(
+    here: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    code, text = run(
+        runner, *SOURCES["prometheus"], "--vm-label", "name", "-o", str(tmp_path / "l.yaml")
+    )
+    assert code == 2
+    errors = [line for line in text.splitlines() if ": error: " in line]
+    assert errors[:2] == [
+        "prometheus/cpu.json: error: 4 series like the ones below; the first 3 are shown  [prometheus]",
+        'prometheus/cpu.json: error: {domain="app01", instance="hv02:9177", job="libvirt"}: the cpu '
+        "series has no label 'name' (--vm-label); its labels are domain, instance, job  [prometheus]",
+    ]
+    assert len(errors) == 10  # 1 + 3 for cpu.json, 3 for memory.json, 3 for vcpus.json

@@ -28,6 +28,7 @@ import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,8 @@ from vmplan.importers.model import Collected, CpuUnit, HostRecord, RawSeries, Sk
 from vmplan.importers.promjson import RULE, Matrix, parse, parse_file
 from vmplan.problems import InputError, Problem
 
+#: a wrong --vm-label leaves every series unlabelled: a few of each answer say so
+SHOWN_PER_ANSWER = 3
 KINDS = ("cpu", "vcpus", "memory", "host-cores", "host-memory")
 MAX_POINTS = 10_000
 #: a saved response's file name says which query it answers: cpu.json, vcpus-2.json, ...
@@ -276,13 +279,15 @@ def collect(answers: Sequence[Answer], settings: Settings, source: str) -> Colle
     if problems:
         raise InputError(problems)
 
+    unlabelled: list[Problem] = []  # one per series: the first few of each answer are shown
+
     def latest_by(kind: str, label: str) -> dict[str, tuple[float, float, dict[str, str], str]]:
         out: dict[str, tuple[float, float, dict[str, str], str]] = {}
         for a in by_kind[kind]:
             for m in a.series:
                 name = m.labels.get(label)
                 if name is None:
-                    problems.append(_no_label(a, m, label, kind))
+                    unlabelled.append(_no_label(a, m, label, kind))
                     continue
                 last = _latest(m)
                 if last is None:
@@ -357,13 +362,29 @@ def collect(answers: Sequence[Answer], settings: Settings, source: str) -> Colle
         for m in a.series:
             vm = m.labels.get(settings.vm_label)
             if vm is None:
-                problems.append(_no_label(a, m, settings.vm_label, "cpu"))
+                unlabelled.append(_no_label(a, m, settings.vm_label, "cpu"))
                 continue
             origin = f"{a.origin} {labels_text(m.labels)}"
             series.append(RawSeries(vm, m.times_s, m.values, settings.cpu_unit, origin))
+    problems += _first_of_each(unlabelled, SHOWN_PER_ANSWER)
     if problems:
         raise InputError(problems)
     return Collected(source, tuple(hosts.values()), tuple(vms), tuple(series), tuple(skipped))
+
+
+def _first_of_each(found: list[Problem], most: int) -> list[Problem]:
+    """The first ``most`` problems of each file or query, and how many more there are."""
+    out: list[Problem] = []
+    counts = Counter(p.file for p in found)
+    seen: Counter[str] = Counter()
+    for p in found:
+        seen[p.file] += 1
+        if seen[p.file] <= most:
+            out.append(p)
+        if seen[p.file] == most and counts[p.file] > most:
+            message = f"{counts[p.file]} series like the ones below; the first {most} are shown"
+            out.append(Problem(p.file, 0, 0, "", message, RULE))
+    return out
 
 
 def _twice(a: Answer, m: Matrix, name: str, hosts: list[str], label: str) -> Problem:
