@@ -26,7 +26,7 @@ from typing import Any
 import typer
 
 from vmplan import __version__
-from vmplan.commands import apply, backtest, check, evacuate, pack, report, schema, script
+from vmplan.commands import apply, backtest, check, evacuate, import_, pack, report, schema, script
 from vmplan.commands.outcome import Outcome, Stop
 
 EXIT_CODES = {Outcome.OK: 0, Outcome.FINDINGS: 1, Outcome.INVALID: 2}
@@ -94,6 +94,11 @@ for _name, _module in (
     ("script", script),
 ):
     _register(_name, _module)
+
+_sources = typer.Typer(no_args_is_help=True, help=import_.HELP)
+for _name, _command in import_.COMMANDS.items():
+    _sources.command(_name)(_exits(_command))
+app.add_typer(_sources, name="import")
 
 
 class _Closed(io.TextIOBase):

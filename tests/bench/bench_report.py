@@ -24,9 +24,7 @@ HERE = Position("bench")
 
 def fleet(hosts: int, vms_per_host: int, samples: int, interval_s: int = 300) -> Inventory:
     rng = np.random.default_rng(7)
-    hs = tuple(
-        Host(f"esx{h:03d}", 48.0, 768 << 30, 0.8, 0.9, False, HERE) for h in range(hosts)
-    )
+    hs = tuple(Host(f"esx{h:03d}", 48.0, 768 << 30, 0.8, 0.9, False, HERE) for h in range(hosts))
     n = hosts * vms_per_host
     vms = tuple(
         VM(f"vm{v:04d}", hs[v % hosts].name, int(rng.choice([2, 4, 8])), 16 << 30, HERE)
@@ -68,10 +66,14 @@ def main() -> None:
         plan = plan_for(inv, 30) if with_plan else None
 
         def build(inv: Inventory = inv, plan: Plan | None = plan) -> str:
-            return html.document(report_model.build(inv, plan, "plan.json"), f"vmplan {__version__}")
+            return html.document(
+                report_model.build(inv, plan, "plan.json"), f"vmplan {__version__}"
+            )
 
         seconds, doc = best_of(3, build)
-        text_s, text = best_of(3, lambda inv=inv, plan=plan: report_text.plain(report_model.build(inv, plan)))
+        text_s, text = best_of(
+            3, lambda inv=inv, plan=plan: report_text.plain(report_model.build(inv, plan))
+        )
         rows.append(
             (
                 f"{hosts} hosts x {len(inv.vms) // hosts} VMs",
@@ -84,7 +86,16 @@ def main() -> None:
                 f"{text_s:.2f} s",
             )
         )
-    head = ("fleet", "samples", "plan", "charts", "HTML size", "HTML time", "text size", "text time")
+    head = (
+        "fleet",
+        "samples",
+        "plan",
+        "charts",
+        "HTML size",
+        "HTML time",
+        "text size",
+        "text time",
+    )
     widths = [max(len(str(r[i])) for r in (head, *rows)) for i in range(len(head))]
     for r in (head, *rows):
         print("  ".join(str(c).rjust(w) for c, w in zip(r, widths)))

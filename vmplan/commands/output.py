@@ -126,7 +126,7 @@ def write_output(text: str, output: Path | None, inputs: Sequence[Path] = ()) ->
         _write_stdout(text)
         return
     assert output is not None
-    _refuse_inputs(output, inputs)
+    refuse_inputs(output, inputs)
     try:
         info = output.stat()
     except FileNotFoundError:
@@ -177,7 +177,8 @@ def _write_stdout(text: str) -> None:
         fail(f"cannot write the output: {exc.strerror or exc}")
 
 
-def _refuse_inputs(output: Path, inputs: Sequence[Path]) -> None:
+def refuse_inputs(output: Path, inputs: Sequence[Path]) -> None:
+    """Stop (exit 2) when ``output`` is one of ``inputs``, under any name."""
     for path in inputs:
         with contextlib.suppress(OSError):
             if output.exists() and os.path.samefile(output, path):
