@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vmplan import units
-from vmplan.inventory.schema import HOST_KEYS, LIMIT_KEYS, RULE_KEYS, TOP_KEYS, VM_KEYS
+from vmplan.inventory.specs import HOST_KEYS, LIMIT_KEYS, RULE_KEYS, TOP_KEYS, VM_KEYS
 from vmplan.model import RuleKind
 
 SCHEMA_ID = "https://vmplan.dev/schema/inventory-v1.json"

@@ -155,13 +155,17 @@ def read_csv(path: Path, shown: str, max_bytes: int) -> tuple[CsvSeries | None, 
                 )
             ]
         data = files.read_limited(path, max_bytes)  # a pipe or device has no size to check
+        if len(data) > max_bytes:
+            return None, [
+                Problem.at(top, "", f"file is over the {max_bytes >> 20} MiB limit", "input")
+            ]
+        return parse_csv(data, shown)
     except OSError as exc:
         return None, [
             Problem.at(top, "", f"cannot read the CPU series file: {exc.strerror}", "input")
         ]
-    if len(data) > max_bytes:
-        return None, [Problem.at(top, "", f"file is over the {max_bytes >> 20} MiB limit", "input")]
-    return parse_csv(data, shown)
+    except MemoryError:
+        return None, [Problem.at(top, "", f"not enough memory to read {shown}", "input")]
 
 
 def parse_csv(
