@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from yaml.reader import ReaderError
@@ -109,125 +109,13 @@ def compose(text: str) -> Node | None:
     Raises :class:`YamlError` for syntax errors, excessive nesting or alias expansion, and for a
     stream of several documents.
     """
-    stack: list[Sequence | Mapping] = []
-    pending_key: list[Node | None] = []
-    anchors: dict[str, Node] = {}
-    root: Node | None = None
-    events = 0
-    documents = 0
-    # one pass per event over a 10,000-VM inventory: plain local names, one type test per event
-    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
-    seq_start, map_start = yaml.SequenceStartEvent, yaml.MappingStartEvent
-    seq_end, map_end = yaml.SequenceEndEvent, yaml.MappingEndEvent
-    doc_start, stream_end = yaml.DocumentStartEvent, yaml.StreamEndEvent
-
-    def attach(node: Node) -> None:
-        nonlocal root
-        if not stack:
-            root = node
-            return
-        parent = stack[-1]
-        if type(parent) is Sequence:
-            parent.items.append(node)
-        elif pending_key[-1] is None:
-            pending_key[-1] = node
-        else:
-            key = pending_key[-1]
-            assert key is not None and type(parent) is Mapping
-            parent.items.append((key, node))
-            pending_key[-1] = None
-
+    composer = _Composer()
     loader: _Loader | None = None
     try:
         loader = _Loader(text)
-        while True:
-            event: Any = loader.get_event()  # narrowed by the type tests below
-            kind = type(event)
-            if kind is stream_end:
-                break
-            events += 1
-            if events > MAX_EVENTS:
-                line, col = _mark(event)
-                raise YamlError(
-                    line,
-                    col,
-                    f"more than {MAX_EVENTS:,} YAML nodes; write long CPU series as strings "
-                    '(cpu: "12 15 40 ...") or in a cpu_series CSV',
-                )
-            if kind is scalar_event:
-                mark = event.start_mark
-                tag = None if event.tag in (None, "!") else event.tag
-                value = event.value
-                style = event.style
-                # a plain scalar without a space or line break cannot be folded: skip the marks
-                verbatim = _verbatim(event) if style or " " in value or "\n" in value else True
-                node: Node = Scalar(
-                    mark.line + 1,
-                    mark.column + 1,
-                    tag,
-                    1,
-                    value,
-                    bool(event.implicit[0]) and not style,
-                    verbatim,
-                )
-                if event.anchor:
-                    anchors[event.anchor] = node
-                attach(node)
-            elif kind is seq_start or kind is map_start:
-                line, col = _mark(event)
-                if len(stack) >= MAX_DEPTH:
-                    raise YamlError(line, col, f"nesting deeper than {MAX_DEPTH} levels")
-                tag = None if event.tag in (None, "!") else event.tag
-                coll: Sequence | Mapping = (
-                    Sequence(line, col, tag) if kind is seq_start else Mapping(line, col, tag)
-                )
-                if event.anchor:
-                    anchors[event.anchor] = coll
-                stack.append(coll)
-                pending_key.append(None)
-            elif kind is seq_end or kind is map_end:
-                done = stack.pop()
-                pending_key.pop()
-                if type(done) is Sequence:
-                    done.size = 1 + sum([n.size for n in done.items])
-                else:
-                    assert type(done) is Mapping
-                    done.size = 1 + sum([k.size + v.size for k, v in done.items])
-                limit = max(EXPANSION_FLOOR, EXPANSION_FACTOR * events)
-                if done.size > limit:
-                    raise YamlError(
-                        done.line,
-                        done.column,
-                        "aliases expand this node to more than "
-                        f"{limit:,} nodes; refusing a document that expands like a "
-                        "'billion laughs' attack",
-                    )
-                attach(done)
-            elif kind is alias_event:
-                line, col = _mark(event)
-                target = anchors.get(event.anchor or "")
-                if target is None:  # the C parser leaves undefined aliases to the composer
-                    raise YamlError(line, col, f"unknown alias '*{event.anchor}'")
-                attach(target)
-            elif kind is doc_start:
-                documents += 1
-                if documents > 1:
-                    line, col = _mark(event)
-                    raise YamlError(
-                        line, col, "expected one YAML document, found a second one ('---')"
-                    )
+        composer.run(loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
-        message = " ".join(s for s in (exc.context, exc.problem) if s)
-        begun = exc.context_mark
-        if exc.context and exc.problem and begun is not None and begun.line + 1 != line:
-            # the problem shows where the parser gave up; say where the unfinished part began
-            where = f"at line {begun.line + 1}, column {begun.column + 1}"
-            message = f"{exc.problem} ({exc.context} {where})"
-        if mark is not None and text[mark.index : mark.index + 1] == "\t":
-            message += "; YAML indents with spaces, not tabs"
-        raise YamlError(line, col, f"invalid YAML: {message}") from None
+        raise _syntax_error(text, exc) from None
     except ReaderError as exc:  # a character YAML does not allow, e.g. a control one
         line, col = _reader_position(text, exc)
         char = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
@@ -239,7 +127,147 @@ def compose(text: str) -> Node | None:
     finally:
         if loader is not None:
             loader.dispose()
-    return root
+    return composer.root
+
+
+class _Composer:
+    """Nodes from parser events, with an explicit stack (no recursion) and the limits."""
+
+    def __init__(self) -> None:
+        self.stack: list[Sequence | Mapping] = []
+        self.pending_key: list[Node | None] = []
+        self.anchors: dict[str, Node] = {}
+        self.root: Node | None = None
+        self.events = 0
+        self.documents = 0
+
+    def run(self, loader: _Loader) -> None:
+        # one pass per event over a 10,000-VM inventory: plain local names, one type test per event
+        scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+        seq_start, map_start = yaml.SequenceStartEvent, yaml.MappingStartEvent
+        seq_end, map_end = yaml.SequenceEndEvent, yaml.MappingEndEvent
+        doc_start, stream_end = yaml.DocumentStartEvent, yaml.StreamEndEvent
+        get_event = loader.get_event
+        while True:
+            event: Any = get_event()  # narrowed by the type tests below
+            kind = type(event)
+            if kind is stream_end:
+                return
+            self.events += 1
+            if self.events > MAX_EVENTS:
+                self.too_many(event)
+            if kind is scalar_event:
+                self.scalar(event)
+            elif kind is seq_start or kind is map_start:
+                self.begin(event, kind is seq_start)
+            elif kind is seq_end or kind is map_end:
+                self.end()
+            elif kind is alias_event:
+                self.alias(event)
+            elif kind is doc_start:
+                self.document(event)
+
+    def attach(self, node: Node) -> None:
+        stack = self.stack
+        if not stack:
+            self.root = node
+            return
+        parent = stack[-1]
+        if type(parent) is Sequence:
+            parent.items.append(node)
+        elif self.pending_key[-1] is None:
+            self.pending_key[-1] = node
+        else:
+            key = self.pending_key[-1]
+            assert key is not None and type(parent) is Mapping
+            parent.items.append((key, node))
+            self.pending_key[-1] = None
+
+    def too_many(self, event: yaml.Event) -> NoReturn:
+        line, col = _mark(event)
+        raise YamlError(
+            line,
+            col,
+            f"more than {MAX_EVENTS:,} YAML nodes; write long CPU series as strings "
+            '(cpu: "12 15 40 ...") or in a cpu_series CSV',
+        )
+
+    def scalar(self, event: Any) -> None:
+        mark = event.start_mark
+        tag = None if event.tag in (None, "!") else event.tag
+        value = event.value
+        style = event.style
+        # a plain scalar without a space or line break cannot be folded: skip the marks
+        verbatim = _verbatim(event) if style or " " in value or "\n" in value else True
+        node = Scalar(
+            mark.line + 1,
+            mark.column + 1,
+            tag,
+            1,
+            value,
+            bool(event.implicit[0]) and not style,
+            verbatim,
+        )
+        if event.anchor:
+            self.anchors[event.anchor] = node
+        self.attach(node)
+
+    def begin(self, event: Any, sequence: bool) -> None:
+        line, col = _mark(event)
+        if len(self.stack) >= MAX_DEPTH:
+            raise YamlError(line, col, f"nesting deeper than {MAX_DEPTH} levels")
+        tag = None if event.tag in (None, "!") else event.tag
+        coll: Sequence | Mapping = Sequence(line, col, tag) if sequence else Mapping(line, col, tag)
+        if event.anchor:
+            self.anchors[event.anchor] = coll
+        self.stack.append(coll)
+        self.pending_key.append(None)
+
+    def end(self) -> None:
+        done = self.stack.pop()
+        self.pending_key.pop()
+        if type(done) is Sequence:
+            done.size = 1 + sum([n.size for n in done.items])
+        else:
+            assert type(done) is Mapping
+            done.size = 1 + sum([k.size + v.size for k, v in done.items])
+        limit = max(EXPANSION_FLOOR, EXPANSION_FACTOR * self.events)
+        if done.size > limit:
+            raise YamlError(
+                done.line,
+                done.column,
+                "aliases expand this node to more than "
+                f"{limit:,} nodes; refusing a document that expands like a "
+                "'billion laughs' attack",
+            )
+        self.attach(done)
+
+    def alias(self, event: Any) -> None:
+        line, col = _mark(event)
+        target = self.anchors.get(event.anchor or "")
+        if target is None:  # the C parser leaves undefined aliases to the composer
+            raise YamlError(line, col, f"unknown alias '*{event.anchor}'")
+        self.attach(target)
+
+    def document(self, event: Any) -> None:
+        self.documents += 1
+        if self.documents > 1:
+            line, col = _mark(event)
+            raise YamlError(line, col, "expected one YAML document, found a second one ('---')")
+
+
+def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> YamlError:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    message = " ".join(s for s in (exc.context, exc.problem) if s)
+    begun = exc.context_mark
+    if exc.context and exc.problem and begun is not None and begun.line + 1 != line:
+        # the problem shows where the parser gave up; say where the unfinished part began
+        where = f"at line {begun.line + 1}, column {begun.column + 1}"
+        message = f"{exc.problem} ({exc.context} {where})"
+    if mark is not None and text[mark.index : mark.index + 1] == "\t":
+        message += "; YAML indents with spaces, not tabs"
+    return YamlError(line, col, f"invalid YAML: {message}")
 
 
 def position(file: str, node: Node) -> Position:
