@@ -23,6 +23,10 @@ from vmplan.model import Inventory, Move, Plan
 from vmplan.problems import InputError, Problem, did_you_mean
 
 RULE = "plan"
+#: The longest a migration can be said to take: about 31 years.
+MAX_SECONDS = 1_000_000_000
+#: Python's limit on the digits of one int conversion.
+MAX_INT_DIGITS = 4300
 COMMANDS = ("pack", "evacuate")
 
 JsonPath = tuple[str | int, ...]
@@ -129,10 +133,23 @@ class _Checker:
                 continue
             wave = item["wave"]
             if not _is_int(wave) or wave < 1:
-                self.error((*path, "wave"), f"expected a wave number from 1, got {wave!r}")
+                self.error((*path, "wave"), f"expected a wave number from 1, got {_shown(wave)}")
+            elif wave > len(value):
+                self.error(
+                    (*path, "wave"),
+                    f"expected a wave number up to {len(value):,} (the number of migrations), "
+                    f"got {_shown(wave)}",
+                )
+                wave = 0
             seconds = item.get("seconds", 0.0)
             if not _is_number(seconds) or seconds < 0:
-                self.error((*path, "seconds"), f"expected seconds >= 0, got {seconds!r}")
+                self.error((*path, "seconds"), f"expected seconds >= 0, got {_shown(seconds)}")
+            elif seconds > MAX_SECONDS:
+                self.error(
+                    (*path, "seconds"),
+                    f"expected seconds up to {MAX_SECONDS:,}, got {_shown(seconds)}",
+                )
+                seconds = 0.0
             temporary = item.get("temporary", False)
             reason = item.get("reason", "")
             vm = self.vm((*path, "vm"), item["vm"])
@@ -158,7 +175,14 @@ class _Checker:
                 flags[key] = default
         bound = doc.get("lower_bound")
         if bound is not None and (not _is_int(bound) or bound < 0):
-            self.error(("lower_bound",), f"expected a host count or null, got {bound!r}")
+            self.error(("lower_bound",), f"expected a host count or null, got {_shown(bound)}")
+            bound = None
+        elif bound is not None and bound > len(self.inv.hosts):
+            self.error(
+                ("lower_bound",),
+                f"expected a host count up to {len(self.inv.hosts)} (the inventory's hosts), "
+                f"got {_shown(bound)}",
+            )
             bound = None
         return str(command), bool(flags["feasible"]), bound, bool(flags["optimal"])
 
@@ -168,7 +192,34 @@ def _is_int(v: Any) -> bool:
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    if isinstance(v, float):
+        return math.isfinite(v)
+    return _is_int(v)  # an int of any size (math.isfinite would overflow on a huge one)
+
+
+def _shown(v: Any) -> str:
+    """A value as a message quotes it (repr), a long one shortened."""
+    text = repr(v)
+    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
+
+
+class _HugeInt(float):
+    """A JSON integer too long for Python to convert (past 4,300 digits): an infinity that says
+    what it was written as, so the checks report it as out of range at its position."""
+
+    digits: int
+
+    def __new__(cls, text: str) -> _HugeInt:
+        self = super().__new__(cls, "-inf" if text.startswith("-") else "inf")
+        self.digits = len(text.lstrip("-"))
+        return self
+
+    def __repr__(self) -> str:
+        return f"an integer of {self.digits:,} digits"
+
+
+def _parse_int(text: str) -> int | float:
+    return _HugeInt(text) if len(text.lstrip("-")) > MAX_INT_DIGITS else int(text)
 
 
 def _kind(v: Any) -> str:
@@ -185,7 +236,7 @@ def read_plan(text: str, file: str, inv: Inventory) -> Plan:
     """
     duplicates = _DuplicateKeys()
     try:
-        doc = json.loads(text, object_pairs_hook=duplicates)
+        doc = json.loads(text, object_pairs_hook=duplicates, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         message = f"not valid JSON: {exc.msg} (expected the output of vmplan pack --format json)"
         raise InputError([Problem(file, exc.lineno, exc.colno, "", message, RULE)]) from None

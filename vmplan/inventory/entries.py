@@ -11,6 +11,8 @@ from vmplan.inventory import series
 from vmplan.inventory import yamlnodes as yn
 from vmplan.inventory.specs import (
     HOST_KEYS,
+    MAX_CORES,
+    MAX_VCPUS,
     RULE_KEYS,
     VM_KEYS,
     FileSpec,
@@ -32,7 +34,7 @@ def host(w: Walker, node: yn.Node, path: str, spec: FileSpec) -> None:
         return
     name = w.name(keys["name"][1], f"{path}.name") if "name" in keys else None
     cores = (
-        w.positive(keys["cpus"][1], f"{path}.cpus", "cores", integer=False)
+        w.positive(keys["cpus"][1], f"{path}.cpus", "cores", False, MAX_CORES)
         if "cpus" in keys
         else None
     )
@@ -76,7 +78,7 @@ def vm(w: Walker, node: yn.Node, path: str, spec: FileSpec) -> None:
     name = w.name(keys["name"][1], f"{path}.name") if "name" in keys else None
     host = w.name(keys["host"][1], f"{path}.host") if "host" in keys else None
     vcpus = (
-        w.positive(keys["vcpus"][1], f"{path}.vcpus", "vCPUs", integer=True)
+        w.positive(keys["vcpus"][1], f"{path}.vcpus", "vCPUs", True, MAX_VCPUS)
         if "vcpus" in keys
         else None
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vmplan.inventory import decimals, files
+from vmplan.inventory import decimals, files, numbers
 from vmplan.inventory import yamlnodes as yn
 from vmplan.model import FloatArray
 from vmplan.problems import Position, Problem
@@ -28,20 +28,11 @@ _TOKEN = re.compile(r"\S+")
 # sample (those lie in 0..100), so a cell that really holds it is read as missing, not as an error.
 _MISSING_SENTINEL = -9.87654321e300
 _SENTINEL_BYTES = b"-9.87654321e300"
-# what numpy's parsers read as a number; the Python passes accept exactly this (float() would also
-# take '1_0' or non-ASCII digits, which the fast paths refuse)
-_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
-_NONFINITE = ("nan", "inf", "infinity")
-
-
-def _parse_number(token: str) -> float | None:
-    """A number as numpy reads it (NaN and infinities included, for their own messages)."""
-    if _NUMBER.match(token) or token.lower().lstrip("+-") in _NONFINITE:
-        return float(token)
-    return None
 
 
 def _range_problem(value: float) -> str:
+    if isinstance(value, int) and not -1e300 < value < 1e300:  # no float holds it
+        return f"expected a value from 0 to 100 (% of the VM's vCPUs), got {numbers.shown(value)}"
     if math.isnan(value):
         return "expected a number from 0 to 100 (% of the VM's vCPUs), got NaN"
     if math.isinf(value):
@@ -69,12 +60,13 @@ def from_sequence(file: str, path: str, node: yn.Sequence) -> tuple[FloatArray, 
             )
             values[i] = 0
             continue
-        f = float(value)
-        if not 0 <= f <= 100:
+        if not 0 <= value <= 100:  # before float(): a 400-digit integer has no float
             problems.append(
-                Problem.at(yn.position(file, item), f"{path}[{i}]", _range_problem(f), RULE)
+                Problem.at(yn.position(file, item), f"{path}[{i}]", _range_problem(value), RULE)
             )
-        values[i] = f
+            values[i] = 0
+            continue
+        values[i] = value
     return values, problems
 
 
@@ -113,7 +105,7 @@ def _string_slow(file: str, path: str, node: yn.Scalar) -> tuple[FloatArray, lis
         if token in ("null", "~"):
             out.append(float("nan"))
             continue
-        f = _parse_number(token)
+        f = numbers.sample(token)
         if f is None:
             problems.append(
                 Problem.at(
@@ -344,7 +336,7 @@ def _csv_slow(
         for j, cell in enumerate(cells[1:]):
             stripped = cell.strip()
             message = None
-            f = _parse_number(stripped)
+            f = numbers.sample(stripped)
             if f is not None:
                 out[-1][j] = f
                 message = None if 0 <= f <= 100 else _range_problem(f)

@@ -20,6 +20,10 @@ LIMIT_KEYS = ("cpu", "memory")
 HOST_KEYS = ("name", "cpus", "memory", "maintenance", "limits")
 VM_KEYS = ("name", "host", "vcpus", "memory", "cpu")
 RULE_KEYS = ("type", "vms", "hosts", "name")
+#: Upper bounds of a host's cores and a VM's vCPUs: far past any machine, and far inside what
+#: the arithmetic on them handles.
+MAX_CORES = 1_000_000
+MAX_VCPUS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)

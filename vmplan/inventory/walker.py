@@ -4,13 +4,13 @@ that is not what was expected. A file's walk stops after :data:`MAX_PROBLEMS` pr
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TypeVar
 
-import numpy as np
-
 from vmplan import units
 from vmplan.inventory import yamlnodes as yn
+from vmplan.inventory.numbers import shown
 from vmplan.inventory.specs import LIMIT_KEYS, Located
 from vmplan.problems import Position, Problem, did_you_mean
 
@@ -112,17 +112,22 @@ class Walker:
 
         return self.typed(node, path, "a name", conv)
 
-    def positive(self, node: yn.Node, path: str, what: str, integer: bool) -> float | None:
+    def positive(
+        self, node: yn.Node, path: str, what: str, integer: bool, limit: int
+    ) -> float | None:
+        kind = "a whole number" if integer else "a number"
+
         def conv(v: yn.PlainValue) -> float | None:
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 return None
+            if v > limit:  # exact for any int, and true for +inf
+                raise ValueError(f"expected {kind} of {what} up to {limit:,}, got {shown(v)}")
             if integer and not isinstance(v, int):
                 raise ValueError(f"expected a whole number of {what}, got {v!r}")
-            if not np.isfinite(v) or v <= 0:
+            if not math.isfinite(v) or v <= 0:
                 raise ValueError(f"expected a number of {what} greater than 0, got {v!r}")
             return float(v)
 
-        kind = "a whole number" if integer else "a number"
         return self.typed(node, path, f"{kind} of {what}", conv)
 
     def unit(self, node: yn.Node, path: str, expected: str, parse: Callable[[str], T]) -> T | None:

@@ -9,7 +9,7 @@ document that expands to more than :data:`EXPANSION_FACTOR` times its own size. 
 refused too: within the size limit, 250 MB of ``[0,0,0,...`` would otherwise take 30 GB.
 
 No object is ever constructed from a tag: scalars stay strings and are typed by the schema layer
-(:func:`plain_value`) with the YAML 1.1 core rules that the safe loader uses.
+(:func:`plain_value`) by the rules stated in :mod:`vmplan.inventory.numbers`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 import yaml
 from yaml.reader import ReaderError
 
+from vmplan.inventory import numbers
 from vmplan.problems import Position
 
 try:  # the C parser is an order of magnitude faster; the pure-Python one is the fallback
@@ -274,18 +275,8 @@ def position(file: str, node: Node) -> Position:
     return Position(file, node.line, node.column)
 
 
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_BOOL = re.compile(
-    r"^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$"
-)
-_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$")
-_FLOAT = re.compile(
-    r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?"
-    r"|\.[0-9_]+(?:[eE][-+][0-9]+)?"
-    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
-    r"|[-+]?[0-9][0-9_]*(?:[eE][-+]?[0-9]+))$"
-)
-
+_NULL = re.compile(r"~|null|Null|NULL|")
+_BOOL = re.compile(r"yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF")
 PlainValue = str | int | float | bool | None
 
 
@@ -295,33 +286,22 @@ _NUMBER_START = frozenset("0123456789+-.")
 
 
 def plain_value(node: Scalar) -> PlainValue:
-    """The typed value of a scalar: quoted scalars are strings, plain ones follow YAML 1.1 rules."""
-    if node.tag is not None:
-        if node.tag.endswith(":str"):
-            return node.value
+    """The typed value of a scalar: quoted and tagged scalars are strings, plain ones follow the
+    rules of :mod:`vmplan.inventory.numbers` (null, booleans, integers, floats, else text)."""
+    if node.tag is not None or not node.plain:
         return node.value  # other tags are reported by the schema layer, never constructed
-    if not node.plain:
-        return node.value
     v = node.value
     first = v[:1]
     if first in _WORD_START:  # a null or a boolean, or just text
-        if _NULL.match(v):
+        if _NULL.fullmatch(v):
             return None
-        if _BOOL.match(v):
+        if _BOOL.fullmatch(v):
             return v.lower() in ("yes", "true", "on")
         return v
     if first not in _NUMBER_START:  # most names: no pattern can match
         return v
-    if _INT.match(v):
-        return int(v.replace("_", ""))
-    if _FLOAT.match(v):
-        low = v.replace("_", "").lower()
-        if low.endswith(".inf"):
-            return float("-inf") if low.startswith("-") else float("inf")
-        if low == ".nan":
-            return float("nan")
-        return float(low)
-    return v
+    number = numbers.plain_number(v)
+    return v if number is None else number
 
 
 def kind_name(node: Node) -> str:
