@@ -544,7 +544,8 @@ def test_a_cpu_series_file_with_a_bad_header_or_no_rows(problems_of, write):
             2,
             13,
             "cpu_series",
-            "noheader.csv: expected a header row 'timestamp,<vm name>,<vm name>,...', got 'web01'",
+            "noheader.csv: expected a header row 'timestamp,<vm name>,<vm name>,...', found a "
+            "first line without commas (is it a CSV file?)",
         )
     ]
     assert problems_of(b) == [

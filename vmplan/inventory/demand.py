@@ -9,12 +9,13 @@ each filled VM gets a warning.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
-from vmplan.inventory import series
+from vmplan.inventory import paths, series
 from vmplan.inventory.specs import FileSpec, VmSpec
 from vmplan.model import FloatArray
 from vmplan.problems import Level, Position, Problem, did_you_mean
@@ -31,9 +32,12 @@ def demand(
     problems: list[Problem],
     start: datetime | None,
     interval_s: int,
+    roots: Sequence[Path] = (),
 ) -> FloatArray | None:
-    """The (VMs x samples) demand in cores, or None when a problem added to ``problems`` stops it."""
-    csvs = _read_csvs(specs, problems, start, interval_s)
+    """The (VMs x samples) demand in cores, or None when a problem added to ``problems`` stops it.
+
+    ``roots``: folders besides each inventory's own from which a ``cpu_series`` CSV may be read."""
+    csvs = _read_csvs(specs, problems, start, interval_s, roots)
     rows, wheres, csv_rows = _rows(vm_specs, csvs, problems)
     if _errors(problems):
         return None
@@ -66,19 +70,26 @@ def _errors(problems: list[Problem]) -> bool:
     return any(p.level is Level.ERROR for p in problems)
 
 
-def csv_path(yaml_shown: str, rel: str) -> Path:
-    return Path(yaml_shown).parent / rel
-
-
 def _read_csvs(
-    specs: list[FileSpec], problems: list[Problem], start: datetime | None, interval_s: int
+    specs: list[FileSpec],
+    problems: list[Problem],
+    start: datetime | None,
+    interval_s: int,
+    roots: Sequence[Path],
 ) -> Csvs:
     csvs: Csvs = {}
     for spec in specs:
         if spec.cpu_series is None:
             continue
         rel = spec.cpu_series.value
-        path = csv_path(spec.file, rel)
+        path = paths.series_path(spec.file, rel, roots)
+        refused = path if isinstance(path, str) else paths.not_regular(path)
+        if refused is not None:
+            w = spec.cpu_series.where
+            problems.append(Problem.at(w, "cpu_series", f"{rel}: {refused}", "input"))
+            csvs[spec.file] = None
+            continue
+        assert isinstance(path, Path)
         loaded, found = series.read_csv(path, str(path), MAX_CSV_BYTES)
         for p in found:  # a file-level problem (missing, unreadable) belongs on the cpu_series key
             if p.line == 1 and p.column == 1 and p.rule == "input":

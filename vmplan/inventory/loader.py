@@ -30,8 +30,15 @@ class Loaded:
     warnings: tuple[Problem, ...]
 
 
-def load(paths: Sequence[str | Path], max_yaml_bytes: int = MAX_YAML_BYTES) -> Loaded:
-    """Read and merge inventory files. Raises :class:`InputError` with every problem found."""
+def load(
+    paths: Sequence[str | Path],
+    max_yaml_bytes: int = MAX_YAML_BYTES,
+    series_roots: Sequence[Path] = (),
+) -> Loaded:
+    """Read and merge inventory files. Raises :class:`InputError` with every problem found.
+
+    A ``cpu_series`` CSV is read only from the inventory's own folder (or below it) or from one
+    of ``series_roots`` (see :mod:`.paths`)."""
     problems: list[Problem] = []
     specs: list[FileSpec] = []
     for path in paths:
@@ -39,7 +46,7 @@ def load(paths: Sequence[str | Path], max_yaml_bytes: int = MAX_YAML_BYTES) -> L
         problems += found
         if spec is not None:
             specs.append(spec)
-    inventory = _build(specs, problems)
+    inventory = _build(specs, problems, series_roots)
     if inventory is None or _errors(problems):
         raise InputError(problems)
     return Loaded(inventory, tuple(sorted(problems, key=Problem.sort_key)))
@@ -65,7 +72,9 @@ def _read_one(path: Path, shown: str, max_bytes: int) -> tuple[FileSpec | None, 
         return None, [read.out_of_memory(shown)]
 
 
-def _build(specs: list[FileSpec], problems: list[Problem]) -> Inventory | None:
+def _build(
+    specs: list[FileSpec], problems: list[Problem], roots: Sequence[Path]
+) -> Inventory | None:
     """The inventory of the merged files, or None; the problems found go to ``problems``.
 
     An error in one file does not stop the merge and the series checks: they report what they
@@ -73,7 +82,9 @@ def _build(specs: list[FileSpec], problems: list[Problem]) -> Inventory | None:
     merged, found = merge.merge(specs)
     matrix = None
     if not _errors(found):
-        matrix = demand.demand(merged.vm_specs, specs, found, merged.start, merged.interval_s)
+        matrix = demand.demand(
+            merged.vm_specs, specs, found, merged.start, merged.interval_s, roots
+        )
     problems += found
     if matrix is None or _errors(found):
         return None

@@ -172,15 +172,7 @@ def parse_csv(
     head, _, body = data.partition(b"\n")
     header = head.decode("utf-8-sig", "replace").split(",")
     if len(header) < 2 or header[0].strip().lower() not in ("timestamp", "time"):
-        return None, [
-            Problem.at(
-                top,
-                "",
-                "expected a header row 'timestamp,<vm name>,<vm name>,...', "
-                f"got {head[:60].decode('utf-8', 'replace')!r}",
-                "input",
-            )
-        ]
+        return None, [Problem.at(top, "", _header_problem(head, header), "input")]
     problems: list[Problem] = []
     columns: dict[str, int] = {}
     col = len(header[0]) + 2
@@ -213,6 +205,21 @@ def parse_csv(
         stamps = [(line, stamp) for line, stamp in stamps if stamp.strip()]
     texts = tuple((line, stamp.decode("utf-8", "replace").strip()) for line, stamp in stamps)
     return CsvSeries(columns, values, texts), problems
+
+
+_DELIMITERS = ((";", "';'"), ("\t", "tab"), ("|", "'|'"))
+
+
+def _header_problem(head: bytes, cells: list[str]) -> str:
+    """What is wrong with the first line, without quoting it: a file that is not a CSV at all
+    (named by mistake, or on purpose) must not have its content printed into a CI log."""
+    expected = "expected a header row 'timestamp,<vm name>,<vm name>,...'"
+    if len(cells) < 2:
+        for char, name in _DELIMITERS:
+            if char.encode() in head:
+                return f"{expected}, found {name} between the cells; save the file with commas"
+        return f"{expected}, found a first line without commas (is it a CSV file?)"
+    return f"{expected}; the first cell must be 'timestamp' or 'time'"
 
 
 def check_times(
