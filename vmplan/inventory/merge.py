@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from vmplan.inventory.specs import FileSpec, Located, RuleSpec, VmSpec
+from vmplan.inventory import names
+from vmplan.inventory.specs import FileSpec, HostSpec, Located, RuleSpec, VmSpec
 from vmplan.model import VM, Host, Rule
 from vmplan.problems import Position, Problem, did_you_mean
 
@@ -43,6 +44,10 @@ def merge(specs: list[FileSpec]) -> tuple[Merged, list[Problem]]:
     _no_hosts(specs, problems)
     vms, vm_specs, seen_vms = _vms(specs, seen_hosts, broken, problems)
     rules = _rules(specs, seen_vms, seen_hosts, broken, problems)
+    problems += names.warnings(
+        "host", ((h.name, h.where, f"{h.path}.name") for h in hosts_of(specs))
+    )
+    problems += names.warnings("VM", ((v.name, v.where, f"{v.path}.name") for v, _ in vm_specs))
     merged = Merged(
         tuple(hosts),
         tuple(vms),
@@ -52,6 +57,10 @@ def merge(specs: list[FileSpec]) -> tuple[Merged, list[Problem]]:
         start.value if start else None,
     )
     return merged, problems
+
+
+def hosts_of(specs: list[FileSpec]) -> list[HostSpec]:
+    return [h for spec in specs for h in spec.hosts]
 
 
 def _single(
