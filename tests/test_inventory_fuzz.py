@@ -248,7 +248,8 @@ def test_valid_inventories_load_with_demand_cpu_times_vcpus(
 ) -> None:
     paths = write_all(tmp_path_factory.mktemp("gen", numbered=True), gen)
     loaded = load(paths)
-    assert loaded.warnings == ()
+    # small generated samples may all be at most 1, which is warned about as likely fractions
+    assert all(w.rule == "series" and "fractions of 1" in w.message for w in loaded.warnings)
     inv = loaded.inventory
     assert inv.demand.shape == gen.cpu.shape
     np.testing.assert_allclose(inv.demand, gen.cpu / 100 * gen.vcpus[:, None], rtol=1e-12)
@@ -267,8 +268,9 @@ def test_gaps_are_filled_with_the_vms_peak(
     peak = np.where(missing.all(axis=1), 100.0, np.nanmax(np.where(missing, -1, gen.cpu), axis=1))
     expected = np.where(missing, peak[:, None], gen.cpu) / 100 * gen.vcpus[:, None]
     np.testing.assert_allclose(loaded.inventory.demand, expected, rtol=1e-12)
-    assert len(loaded.warnings) == int(missing.any(axis=1).sum())
-    assert all(w.level is Level.WARNING and w.rule == "missing-samples" for w in loaded.warnings)
+    filled = [w for w in loaded.warnings if w.rule == "missing-samples"]
+    assert len(filled) == int(missing.any(axis=1).sum())
+    assert all(w.level is Level.WARNING for w in filled)
 
 
 # --- (a) for CSV: a mutated file loads exactly as written, or is reported --------------------

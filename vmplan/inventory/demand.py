@@ -23,7 +23,7 @@ from vmplan.problems import Level, Position, Problem, did_you_mean
 MAX_CSV_BYTES = 2 << 30
 
 VmSpecs = tuple[tuple[VmSpec, FileSpec], ...]
-Csvs = dict[str, series.CsvSeries | None]  # by the file that names it
+Csvs = dict[str, tuple[str, series.CsvSeries | None]]  # by the file that names it: (shown, CSV)
 
 
 def demand(
@@ -49,7 +49,7 @@ def demand(
     present = [r for r in rows if r is not None]
     if len(present) != len(rows):  # a VM without a series must have been reported above
         raise AssertionError("a VM lost its series without a problem being reported")
-    whole = next(iter(csvs.values()), None) if len(csvs) == 1 else None
+    whole = next(iter(csvs.values()))[1] if len(csvs) == 1 else None
     if (
         whole is not None
         and len(present) == whole.values.shape[0]
@@ -59,6 +59,8 @@ def demand(
     else:
         matrix = np.vstack(present).astype(np.float64, copy=False)
     _fill_gaps(matrix, vm_specs, wheres, problems)
+    _fractions(matrix, vm_specs, wheres, problems)
+    _unused_columns(vm_specs, specs, csvs, problems)
     vcpus = np.array([v.vcpus for v, _s in vm_specs], dtype=np.float64)
     # in place: vstack made a fresh (VMs x samples) array, and a second one is 160 MB at 10,000
     # VMs x 2,016 samples
@@ -87,7 +89,7 @@ def _read_csvs(
         if refused is not None:
             w = spec.cpu_series.where
             problems.append(Problem.at(w, "cpu_series", f"{rel}: {refused}", "input"))
-            csvs[spec.file] = None
+            csvs[spec.file] = (rel, None)
             continue
         assert isinstance(path, Path)
         loaded, found = series.read_csv(path, str(path), MAX_CSV_BYTES)
@@ -100,7 +102,7 @@ def _read_csvs(
             problems.append(p)
         if loaded is not None:
             problems += series.check_times(loaded, str(path), start, interval_s)
-        csvs[spec.file] = loaded
+        csvs[spec.file] = (str(path), loaded)
     return csvs
 
 
@@ -117,12 +119,12 @@ def _rows(
             rows.append(v.cpu)
             wheres.append(v.cpu_where or v.where)
             continue
-        col = _csv_column(v, spec, csvs.get(spec.file), problems)
+        table = csvs.get(spec.file, ("", None))[1]
+        col = _csv_column(v, spec, table, problems)
         wheres.append(v.where)
         if col is None:
             rows.append(None)
             continue
-        table = csvs[spec.file]
         assert table is not None
         rows.append(table.values[col])
         csv_rows.append(col)
@@ -205,3 +207,49 @@ def _fill_gaps(
             )
         )
     np.copyto(matrix, peaks[:, None], where=missing)
+
+
+def _fractions(
+    matrix: FloatArray, vm_specs: VmSpecs, wheres: list[Position], problems: list[Problem]
+) -> None:
+    """CPU written as fractions (0.35 for 35%) makes every VM look 100 times idler: warn when no
+    sample of any series is above 1 (and some is above 0)."""
+    if matrix.size and 0 < matrix.max() <= 1:
+        v, _spec = vm_specs[0]
+        problems.append(
+            Problem.at(
+                wheres[0],
+                f"{v.path}.cpu",
+                "every sample of every series is at most 1: values look like fractions of 1; "
+                "vmplan expects percent (35 for 35%)",
+                "series",
+                Level.WARNING,
+            )
+        )
+
+
+def _unused_columns(
+    vm_specs: VmSpecs, specs: list[FileSpec], csvs: Csvs, problems: list[Problem]
+) -> None:
+    """A CSV column that matches no VM of its inventory file is read for nothing: say so once
+    per file, at the first such column (a misspelt name is the usual cause)."""
+    for spec in specs:
+        path, table = csvs.get(spec.file, ("", None))
+        if table is None:
+            continue
+        used = {v.name for v, s in vm_specs if s is spec and v.cpu is None}
+        unused = [name for name in table.columns if name not in used]
+        if not unused:
+            continue
+        shown = ", ".join(repr(name) for name in unused[:5])
+        more = f" and {len(unused) - 5} more" if len(unused) > 5 else ""
+        problems.append(
+            Problem.at(
+                Position(path, 1, table.at[unused[0]]),
+                f"columns[{table.columns[unused[0]] + 1}]",
+                f"{len(unused)} column(s) match no VM without an inline 'cpu' and are not used: "
+                f"{shown}{more}",
+                "series",
+                Level.WARNING,
+            )
+        )

@@ -11,6 +11,7 @@ import io
 import math
 import re
 import warnings
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,6 +41,26 @@ def _range_problem(value: float) -> str:
     return f"expected a value from 0 to 100 (% of the VM's vCPUs), got {value:g}"
 
 
+_MISSING_WORDS = frozenset({"-", "--", "?", "n/a", "na", "none", "nan", "null", "~"})
+
+
+def hint(token: str, missing: str) -> str:
+    """Advice for a sample that is not a number in range: ``missing`` says how a missing sample
+    is written where the token was found (null in YAML, an empty cell in a CSV)."""
+    low = token.lower()
+    if low in _MISSING_WORDS:
+        return f"; {missing} for a missing sample"
+    if token.endswith("%") and numbers.sample(token[:-1].strip()) is not None:
+        return "; write the number without '%'"
+    if "," in token and all(numbers.sample(p) is not None for p in token.split(",") if p):
+        return "; separate samples with spaces, not commas"
+    return ""
+
+
+YAML_MISSING = "use null"
+CSV_MISSING = "leave the cell empty"
+
+
 def from_sequence(file: str, path: str, node: yn.Sequence) -> tuple[FloatArray, list[Problem]]:
     """A YAML list of numbers (null = missing)."""
     problems: list[Problem] = []
@@ -54,16 +75,16 @@ def from_sequence(file: str, path: str, node: yn.Sequence) -> tuple[FloatArray, 
                 Problem.at(
                     yn.position(file, item),
                     f"{path}[{i}]",
-                    f"expected a number from 0 to 100, got {yn.kind_name(item)}",
+                    f"expected a number from 0 to 100, got {yn.kind_name(item)}"
+                    + (hint(item.value, YAML_MISSING) if isinstance(item, yn.Scalar) else ""),
                     RULE,
                 )
             )
             values[i] = 0
             continue
         if not 0 <= value <= 100:  # before float(): a 400-digit integer has no float
-            problems.append(
-                Problem.at(yn.position(file, item), f"{path}[{i}]", _range_problem(value), RULE)
-            )
+            message = _range_problem(value) + (hint("nan", YAML_MISSING) if value != value else "")
+            problems.append(Problem.at(yn.position(file, item), f"{path}[{i}]", message, RULE))
             values[i] = 0
             continue
         values[i] = value
@@ -107,15 +128,13 @@ def _string_slow(file: str, path: str, node: yn.Scalar) -> tuple[FloatArray, lis
             continue
         f = numbers.sample(token)
         if f is None:
-            problems.append(
-                Problem.at(
-                    where, f"{path}[{i}]", f"expected a number from 0 to 100, got {token!r}", RULE
-                )
-            )
+            message = f"expected a number from 0 to 100, got {token!r}" + hint(token, YAML_MISSING)
+            problems.append(Problem.at(where, f"{path}[{i}]", message, RULE))
             out.append(0.0)
             continue
         if not 0 <= f <= 100:
-            problems.append(Problem.at(where, f"{path}[{i}]", _range_problem(f), RULE))
+            message = _range_problem(f) + hint(token, YAML_MISSING)
+            problems.append(Problem.at(where, f"{path}[{i}]", message, RULE))
         out.append(f)
     return np.asarray(out, dtype=np.float64), problems
 
@@ -125,6 +144,7 @@ class CsvSeries:
     columns: dict[str, int]  # VM name -> column in ``values``
     values: FloatArray  # (columns, samples), every column's series contiguous; NaN = missing
     stamps: tuple[tuple[int, str], ...]  # (line in the file, first cell) of every sample's row
+    at: dict[str, int]  # VM name -> its column (character) on the header line
 
 
 def read_csv(path: Path, shown: str, max_bytes: int) -> tuple[CsvSeries | None, list[Problem]]:
@@ -169,26 +189,13 @@ def parse_csv(
     if not_text:
         return None, [Problem.at(top, "", not_text, "input")]
     data = data.replace(b"\r\n", b"\n")
+    if b'"' in data:  # RFC 4180 quotes around a cell: spaces instead, so columns stay true
+        data = _QUOTED.sub(rb" \1 ", data)
     head, _, body = data.partition(b"\n")
     header = head.decode("utf-8-sig", "replace").split(",")
     if len(header) < 2 or header[0].strip().lower() not in ("timestamp", "time"):
         return None, [Problem.at(top, "", _header_problem(head, header), "input")]
-    problems: list[Problem] = []
-    columns: dict[str, int] = {}
-    col = len(header[0]) + 2
-    for j, raw in enumerate(header[1:]):
-        name = raw.strip().strip('"')
-        if name in columns:
-            problems.append(
-                Problem.at(
-                    Position(shown, 1, col),
-                    f"columns[{j + 1}]",
-                    f"duplicate column {name!r}",
-                    "duplicate",
-                )
-            )
-        columns.setdefault(name, j)
-        col += len(raw) + 1
+    columns, at, problems = _columns(header, shown)
     n = len(header) - 1
     fast = decimals.csv_columns(body, n, workers)  # plain decimals: fast, already by column
     values, stamps = fast if fast is not None else (_loadtxt_columns(body, n), None)
@@ -204,7 +211,34 @@ def parse_csv(
         stamps = [(i + 2, line.partition(b",")[0]) for i, line in enumerate(body.split(b"\n"))]
         stamps = [(line, stamp) for line, stamp in stamps if stamp.strip()]
     texts = tuple((line, stamp.decode("utf-8", "replace").strip()) for line, stamp in stamps)
-    return CsvSeries(columns, values, texts), problems
+    return CsvSeries(columns, values, texts, at), problems
+
+
+#: A cell in double quotes that holds no comma, quote or line break.
+_QUOTED = re.compile(rb'(?<![^,\n])"([^",\n]*)"(?=[,\n]|$)')
+
+
+def _columns(header: list[str], shown: str) -> tuple[dict[str, int], dict[str, int], list[Problem]]:
+    """The header's VM names -> their column, and -> their place on line 1; duplicates."""
+    problems: list[Problem] = []
+    columns: dict[str, int] = {}
+    at: dict[str, int] = {}
+    col = len(header[0]) + 2
+    for j, raw in enumerate(header[1:]):
+        name = raw.strip()
+        if name in columns:
+            problems.append(
+                Problem.at(
+                    Position(shown, 1, col),
+                    f"columns[{j + 1}]",
+                    f"duplicate column {name!r}",
+                    "duplicate",
+                )
+            )
+        columns.setdefault(name, j)
+        at.setdefault(name, col)
+        col += len(raw) + 1
+    return columns, at, problems
 
 
 _DELIMITERS = ((";", "';'"), ("\t", "tab"), ("|", "'|'"))
@@ -318,44 +352,21 @@ def _loadtxt_columns(body: bytes, n: int) -> FloatArray | None:
 def _csv_slow(
     body: bytes, shown: str, n: int, limit: int = 200
 ) -> tuple[FloatArray | None, list[Problem]]:
-    """Every bad row or cell with its position, or the values when there is none (a Python pass)."""
-    problems: list[Problem] = []
+    """Every kind of bad row or cell with its position, or the values when there is none (a
+    Python pass). A mistake repeated in many cells (``12%`` in every one) is reported once, at its
+    first cell, with a count; the pass stops after ``limit`` bad cells."""
+    seen = _Repeated()
     out: list[list[float]] = []
     text = body.decode("utf-8", "replace")
     for i, line in enumerate(text.split("\n")):
         if not line.strip():
             continue
-        lineno = i + 2
-        cells = line.split(",")
         row = len(out) + 1
         out.append([math.nan] * n)
-        if len(cells) != n + 1:
-            problems.append(
-                Problem.at(
-                    Position(shown, lineno, 1),
-                    f"rows[{row}]",
-                    f"expected {n + 1} cells like the header, got {len(cells)}",
-                    RULE,
-                )
-            )
-            continue
-        col = len(cells[0]) + 2
-        for j, cell in enumerate(cells[1:]):
-            stripped = cell.strip()
-            message = None
-            f = numbers.sample(stripped)
-            if f is not None:
-                out[-1][j] = f
-                message = None if 0 <= f <= 100 else _range_problem(f)
-            elif stripped:
-                message = f"expected a number from 0 to 100 or an empty cell, got {stripped!r}"
-            if message:
-                problems.append(
-                    Problem.at(Position(shown, lineno, col), f"rows[{row}][{j + 1}]", message, RULE)
-                )
-            col += len(cell) + 1
-        if len(problems) >= limit:
+        _csv_row(line, i + 2, row, n, shown, out[-1], seen)
+        if seen.bad >= limit:
             break
+    problems = seen.problems(stopped=seen.bad >= limit)
     if not out:
         problems.append(
             Problem.at(
@@ -368,3 +379,63 @@ def _csv_slow(
     if problems:
         return None, problems
     return np.array(out, dtype=np.float64).reshape(len(out), n), problems
+
+
+def _csv_row(
+    line: str, lineno: int, row: int, n: int, shown: str, out: list[float], seen: _Repeated
+) -> None:
+    """One row's cells into ``out``; its mistakes into ``seen``."""
+    cells = line.split(",")
+    if len(cells) != n + 1:
+        wrong = f"expected {n + 1} cells like the header, got {len(cells)}"
+        seen.add(("cells", ""), Problem.at(Position(shown, lineno, 1), f"rows[{row}]", wrong, RULE))
+        return
+    col = len(cells[0]) + 2
+    for j, cell in enumerate(cells[1:]):
+        stripped = cell.strip()
+        f = numbers.sample(stripped)
+        message: str | None = None
+        kind = ""
+        if f is not None:
+            out[j] = f
+            if not 0 <= f <= 100:
+                kind = "nan" if f != f else "inf" if math.isinf(f) else "range"
+                message = _range_problem(f)
+        elif stripped:
+            kind = "text"
+            message = f"expected a number from 0 to 100 or an empty cell, got {stripped!r}"
+        if message:
+            advice = hint(stripped, CSV_MISSING)
+            where = Position(shown, lineno, col)
+            seen.add(
+                (kind, advice), Problem.at(where, f"rows[{row}][{j + 1}]", message + advice, RULE)
+            )
+        col += len(cell) + 1
+
+
+class _Repeated:
+    """Problems by kind: the first of each kind, and how many more there were."""
+
+    def __init__(self) -> None:
+        self.first: dict[tuple[str, str], Problem] = {}
+        self.more: Counter[tuple[str, str]] = Counter()
+        self.bad = 0
+
+    def add(self, key: tuple[str, str], problem: Problem) -> None:
+        self.bad += 1
+        if key in self.first:
+            self.more[key] += 1
+        else:
+            self.first[key] = problem
+
+    def problems(self, stopped: bool) -> list[Problem]:
+        out = []
+        for key, p in self.first.items():
+            k = self.more[key]
+            if k:
+                what = "cell" if p.path.endswith("]") and p.path.count("[") == 2 else "row"
+                count = f"at least {k}" if stopped else str(k)
+                more = f" (and {count} more {what}{'s' if k > 1 else ''} like it)"
+                p = Problem(p.file, p.line, p.column, p.path, p.message + more, p.rule, p.level)
+            out.append(p)
+        return out
