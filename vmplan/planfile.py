@@ -293,6 +293,14 @@ _SCALAR = re.compile(r"[^\s,\]}]+")
 _SPACE = re.compile(r"[ \t\n\r]*")
 
 
+def _end(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    """Where ``pattern`` matching at ``pos`` ends (the text is valid JSON: it always matches)."""
+    found = pattern.match(text, pos)
+    if found is None:
+        raise AssertionError(f"{pattern.pattern!r} does not match at {pos} of valid JSON")
+    return found.end()
+
+
 def locate(
     text: str,
 ) -> tuple[dict[JsonPath, int], dict[JsonPath, int], list[tuple[JsonPath, int]]]:
@@ -305,7 +313,7 @@ def locate(
     duplicates: list[tuple[JsonPath, int]] = []
     # frame: [path, is_object, current key or index, keys seen, expecting a key]
     stack: list[list[Any]] = []
-    pos = _SPACE.match(text, 0).end()  # type: ignore[union-attr]
+    pos = _end(_SPACE, text, 0)
 
     def value_path() -> JsonPath:
         if not stack:
@@ -317,7 +325,7 @@ def locate(
         c = text[pos]
         frame = stack[-1] if stack else None
         if c == '"':
-            end = _STRING.match(text, pos).end()  # type: ignore[union-attr]
+            end = _end(_STRING, text, pos)
             if frame is not None and frame[1] and frame[4]:
                 key = json.loads(text[pos:end])
                 path = (*frame[0], key)
@@ -347,6 +355,6 @@ def locate(
             pos += 1
         else:
             values[value_path()] = pos
-            pos = _SCALAR.match(text, pos).end()  # type: ignore[union-attr]
-        pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+            pos = _end(_SCALAR, text, pos)
+        pos = _end(_SPACE, text, pos)
     return keys, values, duplicates
