@@ -147,3 +147,38 @@ def test_fractions_of_1_are_warned(tmp_path: Path) -> None:
 def test_percent_values_and_an_idle_fleet_are_not_fractions(tmp_path: Path) -> None:
     assert load([inline(tmp_path, "[0.1, 2]")]).warnings == ()
     assert load([inline(tmp_path, "[0, 0]")]).warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "version: 1\nhosts:\n  - name: esx01\n    cpus: 32\n   memory: 1GiB\n",
+            (
+                5,
+                4,
+                "invalid YAML: did not find expected '-' indicator (while parsing a block "
+                "collection at line 3, column 3); check the indentation: line 5 starts in column "
+                "4, line 4 in column 5 (the keys of one mapping, and the items of one list, line "
+                "up)",
+            ),
+        ),
+        (
+            "version: 1\nlimits:\n   cpu: 80%\n  memory: 90%\nhosts: []\n",
+            (
+                4,
+                3,
+                "invalid YAML: did not find expected key (while parsing a block mapping at line 1, "
+                "column 1); check the indentation: line 4 starts in column 3, line 3 in column 4 "
+                "(the keys of one mapping, and the items of one list, line up)",
+            ),
+        ),
+    ],
+    ids=["3 under 4", "2 under 3"],
+)
+def test_a_misaligned_line_gets_an_indentation_hint(
+    tmp_path: Path, text: str, expected: tuple[int, int, str]
+) -> None:
+    path = tmp_path / "inv.yaml"
+    path.write_text(text)
+    assert [p[:2] + p[3:] for p in problems(path)] == [expected]

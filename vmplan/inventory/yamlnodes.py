@@ -268,7 +268,36 @@ def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> YamlError:
         message = f"{exc.problem} ({exc.context} {where})"
     if mark is not None and text[mark.index : mark.index + 1] == "\t":
         message += "; YAML indents with spaces, not tabs"
+    elif mark is not None and "flow" not in message:  # in [...] and {...} indentation is free
+        message += _indent_hint(text, mark.line)
     return YamlError(line, col, f"invalid YAML: {message}")
+
+
+def _indent_hint(text: str, index: int) -> str:
+    """When the line the parser gave up on is indented differently from the line before it (say
+    3 spaces under 2 or 4), the usual cause: say which columns they start in."""
+    lines = text.split("\n", index + 1)[: index + 1]
+    if len(lines) <= index:
+        return ""
+    here = lines[index]
+    before = next(
+        (
+            k
+            for k in range(index - 1, -1, -1)
+            if lines[k].strip() and not lines[k].lstrip().startswith("#")
+        ),
+        None,
+    )
+    if before is None or not here.strip():
+        return ""
+    a = len(here) - len(here.lstrip(" "))
+    b = len(lines[before]) - len(lines[before].lstrip(" "))
+    if a == b:
+        return ""
+    return (
+        f"; check the indentation: line {index + 1} starts in column {a + 1}, line {before + 1} "
+        f"in column {b + 1} (the keys of one mapping, and the items of one list, line up)"
+    )
 
 
 def position(file: str, node: Node) -> Position:
