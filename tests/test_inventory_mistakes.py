@@ -182,3 +182,48 @@ def test_a_misaligned_line_gets_an_indentation_hint(
     path = tmp_path / "inv.yaml"
     path.write_text(text)
     assert [p[:2] + p[3:] for p in problems(path)] == [expected]
+
+
+TIMED = (
+    "version: 1\ninterval: 5m\nstart: 2026-11-02T00:00:00Z\ncpu_series: cpu.csv\n"
+    "hosts: [{name: esx01, cpus: 32, memory: 512GiB}]\n"
+    "vms: [{name: web01, host: esx01, vcpus: 4, memory: 16GiB}]\n"
+)
+EPOCH = 1793577600  # 2026-11-02T00:00:00Z
+
+
+def timed(tmp_path: Path, *stamps: str) -> Path:
+    (tmp_path / "cpu.csv").write_text(
+        "timestamp,web01\n" + "".join(f"{s},{10 + k}\n" for k, s in enumerate(stamps))
+    )
+    path = tmp_path / "inv.yaml"
+    path.write_text(TIMED)
+    return path
+
+
+def test_epoch_seconds_are_times(tmp_path: Path) -> None:
+    path = timed(tmp_path, str(EPOCH), str(EPOCH + 300), f"{EPOCH + 600}.0")
+    assert load([path]).inventory.n_samples == 3
+    late = timed(tmp_path, str(EPOCH), str(EPOCH + 600))
+    assert [p[2:] for p in problems(late)] == [
+        (
+            "rows[2][0]",
+            f"{EPOCH + 600} comes 10m after the sample before it, not the interval of 5m; leave a "
+            "row of empty cells for a missing sample",
+        )
+    ]
+
+
+def test_unreadable_times_are_refused(tmp_path: Path) -> None:
+    path = timed(tmp_path, "11/02/2026 00:00", "11/02/2026 00:10")
+    assert problems(path) == [
+        (
+            2,
+            1,
+            "rows[1][0]",
+            "expected a time in ISO 8601 (like 2026-11-02T00:05:00Z) or epoch seconds, got "
+            "'11/02/2026 00:00'",
+        )
+    ]
+    mixed = timed(tmp_path, "2026-11-02T00:00:00Z", "02.11.2026 00:05")
+    assert [p[:3] for p in problems(mixed)] == [(3, 1, "rows[2][0]")]
