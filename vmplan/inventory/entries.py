@@ -6,6 +6,9 @@ reference to it a second time; an invalid VM's host is kept to be checked as a r
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from vmplan import units
 from vmplan.inventory import series
 from vmplan.inventory import yamlnodes as yn
@@ -26,23 +29,18 @@ from vmplan.model import FloatArray, RuleKind
 from vmplan.problems import did_you_mean
 
 Keys = dict[str, tuple[yn.Node, yn.Node]]
+T = TypeVar("T")
 
 
 def host(w: Walker, node: yn.Node, path: str, spec: FileSpec) -> None:
     keys = w.mapping(node, path, HOST_KEYS, required=("name", "cpus", "memory"))
     if keys is None:
         return
-    name = w.name(keys["name"][1], f"{path}.name") if "name" in keys else None
-    cores = (
-        w.positive(keys["cpus"][1], f"{path}.cpus", "cores", False, MAX_CORES)
-        if "cpus" in keys
-        else None
-    )
+    name = _get(keys, "name", lambda n: w.name(n, f"{path}.name"))
+    cores = _get(keys, "cpus", lambda n: w.positive(n, f"{path}.cpus", "cores", False, MAX_CORES))
     memory = _memory(w, keys, path, "a size like '512GiB'")
-    maintenance = (
-        w.boolean(keys["maintenance"][1], f"{path}.maintenance") if "maintenance" in keys else False
-    )
-    limits = w.limits(keys["limits"][1], f"{path}.limits") if "limits" in keys else {}
+    maintenance = _get(keys, "maintenance", lambda n: w.boolean(n, f"{path}.maintenance"), False)
+    limits = _get(keys, "limits", lambda n: w.limits(n, f"{path}.limits")) or {}
     if name is None or cores is None or memory is None or maintenance is None:
         if name is not None:
             spec.broken_names.add(name)
@@ -61,6 +59,13 @@ def host(w: Walker, node: yn.Node, path: str, spec: FileSpec) -> None:
     )
 
 
+def _get(
+    keys: Keys, key: str, read: Callable[[yn.Node], T | None], default: T | None = None
+) -> T | None:
+    """``read`` the value under ``key``; ``default`` when the key is not written."""
+    return read(keys[key][1]) if key in keys else default
+
+
 def _memory(w: Walker, keys: Keys, path: str, expected: str) -> int | None:
     if "memory" not in keys:
         return None
@@ -75,15 +80,11 @@ def vm(w: Walker, node: yn.Node, path: str, spec: FileSpec) -> None:
     keys = w.mapping(node, path, VM_KEYS, required=("name", "host", "vcpus", "memory"))
     if keys is None:
         return
-    name = w.name(keys["name"][1], f"{path}.name") if "name" in keys else None
-    host = w.name(keys["host"][1], f"{path}.host") if "host" in keys else None
-    vcpus = (
-        w.positive(keys["vcpus"][1], f"{path}.vcpus", "vCPUs", True, MAX_VCPUS)
-        if "vcpus" in keys
-        else None
-    )
+    name = _get(keys, "name", lambda n: w.name(n, f"{path}.name"))
+    host = _get(keys, "host", lambda n: w.name(n, f"{path}.host"))
+    vcpus = _get(keys, "vcpus", lambda n: w.positive(n, f"{path}.vcpus", "vCPUs", True, MAX_VCPUS))
     memory = _memory(w, keys, path, "a size like '16GiB'")
-    cpu = _cpu(w, keys["cpu"][1], f"{path}.cpu") if "cpu" in keys else None
+    cpu = _get(keys, "cpu", lambda n: _cpu(w, n, f"{path}.cpu"))
     if (
         name is None
         or host is None
