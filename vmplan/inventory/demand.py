@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vmplan.inventory import paths, series
+from vmplan.inventory import csvseries, csvtimes, paths
 from vmplan.inventory.specs import FileSpec, VmSpec
 from vmplan.model import FloatArray
 from vmplan.problems import Level, Position, Problem, did_you_mean
@@ -23,7 +23,7 @@ from vmplan.problems import Level, Position, Problem, did_you_mean
 MAX_CSV_BYTES = 2 << 30
 
 VmSpecs = tuple[tuple[VmSpec, FileSpec], ...]
-Csvs = dict[str, tuple[str, series.CsvSeries | None]]  # by the file that names it: (shown, CSV)
+Csvs = dict[str, tuple[str, csvseries.CsvSeries | None]]  # by the file that names it: (shown, CSV)
 
 
 def demand(
@@ -92,7 +92,7 @@ def _read_csvs(
             csvs[spec.file] = (rel, None)
             continue
         assert isinstance(path, Path)
-        loaded, found = series.read_csv(path, str(path), MAX_CSV_BYTES)
+        loaded, found = csvseries.read_csv(path, str(path), MAX_CSV_BYTES)
         for p in found:  # a file-level problem (missing, unreadable) belongs on the cpu_series key
             if p.line == 1 and p.column == 1 and p.rule == "input":
                 w = spec.cpu_series.where
@@ -101,7 +101,7 @@ def _read_csvs(
                 )
             problems.append(p)
         if loaded is not None:
-            problems += series.check_times(loaded, str(path), start, interval_s)
+            problems += csvtimes.check_times(loaded, str(path), start, interval_s)
         csvs[spec.file] = (str(path), loaded)
     return csvs
 
@@ -132,7 +132,7 @@ def _rows(
 
 
 def _csv_column(
-    v: VmSpec, spec: FileSpec, table: series.CsvSeries | None, problems: list[Problem]
+    v: VmSpec, spec: FileSpec, table: csvseries.CsvSeries | None, problems: list[Problem]
 ) -> int | None:
     """The column of the file's CSV that holds a VM's series, or None (reported unless the
     CSV itself could not be read, which was reported already)."""

@@ -3,7 +3,9 @@
 The tiers, one module each: :mod:`.read` (size, encoding, binary data), :mod:`.yamlnodes` (YAML
 syntax and its limits), :mod:`.schema` with :mod:`.entries` (per file: keys, types, units,
 ranges), :mod:`.merge` (across files: agreeing settings, unique names, references) and
-:mod:`.demand` (series from inline values or a ``cpu_series`` CSV, equal lengths, gaps filled).
+:mod:`.demand` (series from inline values, :mod:`.series`, or a ``cpu_series`` CSV,
+:mod:`.paths`, :mod:`.csvseries` and :mod:`.csvtimes`; equal lengths, gaps filled). The number
+rules are stated in :mod:`.numbers`, deceptive names warned about by :mod:`.names`.
 """
 
 from __future__ import annotations
