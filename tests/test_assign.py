@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy.optimize import linear_sum_assignment
 
+from vmplan.engine.assign import assign
 from vmplan.model import sum_rows
-from vmplan.packing.assign import assign
 
 
 @st.composite

@@ -10,13 +10,13 @@ from builders import inventory
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vmplan.engine.bounds import lower_bounds
+from vmplan.engine.items import build
+from vmplan.engine.state import Hosts
+from vmplan.engine.verify import verify_placement, verify_plan
 from vmplan.inventory import load
-from vmplan.model import Inventory, host_loads
-from vmplan.packing import PackSettings, pack
-from vmplan.packing.bounds import lower_bounds
-from vmplan.packing.items import build
-from vmplan.packing.state import Hosts
-from vmplan.verify import verify_placement, verify_plan
+from vmplan.model import Inventory, MoveKind, host_loads
+from vmplan.pack import PackSettings, pack
 
 FAST = PackSettings(time_limit=2.0)
 
@@ -179,7 +179,7 @@ def test_maintenance_hosts_are_emptied() -> None:
     assert plan.feasible
     assert (plan.target != 1).all()
     assert verify_plan(inv, plan, 4) == []
-    assert any("maintenance" in m.reason for m in plan.moves)
+    assert any(m.reason.kind is MoveKind.MAINTENANCE for m in plan.moves)
 
 
 def test_infeasible_names_the_vm_and_the_constraint() -> None:
@@ -237,7 +237,7 @@ def test_split_affinity_group_counts_only_the_vms_that_move() -> None:
 
 
 def test_frontier_keeps_only_undominated_points() -> None:
-    from vmplan.packing import _pareto
+    from vmplan.pack import _pareto
 
     got = [(p.hosts, p.migrations) for p in _pareto([(6, 0), (5, 10), (4, 20), (3, 5)])]
     assert got == [(6, 0), (3, 5)]
@@ -249,7 +249,7 @@ def test_a_large_fleet_where_first_fit_fails_falls_back_to_todays_placement(
     # first-fit from empty hosts puts Y on the largest host, h1, where pinned X then has no room;
     # today's placement (Y on h0, X on h1) is fine. Sized as a "large" fleet, the walk from today
     # is skipped unless first-fit finds nothing, as here.
-    import vmplan.packing as packing
+    import vmplan.pack as packing
 
     monkeypatch.setattr(packing, "LARGE", 1)
     monkeypatch.setattr(packing.exact, "applicable", lambda *_: False)  # as on a large fleet

@@ -46,7 +46,7 @@ def test_the_sample_plan_reads_back(inv: Inventory) -> None:
     ]
     assert len(plan.moves) == len(doc["migrations"])
     assert [m.wave for m in plan.moves] == sorted(m["wave"] for m in doc["migrations"])
-    assert plan.moves[0].reason == doc["migrations"][0]["reason"]
+    assert str(plan.moves[0].reason) == doc["migrations"][0]["reason"]
     assert plan.before is inv.current
     assert not plan.target.flags.writeable
 

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from builders import inventory
 
-from vmplan.model import Inventory, Move, Plan
-from vmplan.verify import verify_plan
+from vmplan.engine.verify import verify_plan
+from vmplan.model import Inventory, Move, Plan, Reason
 
 # h0 and h1: 3 cores each, 16 GiB; h2: 2 cores, in maintenance. v0 peaks early, v1 late (2 vCPUs
 # at 100% = 2 cores each when busy); v2 and v3 are small; r0 keeps v2 and v3 apart.
@@ -40,8 +40,8 @@ def good_plan() -> Plan:
     before = np.array([0, 1, 2, 1])
     target = np.array([0, 0, 0, 1])
     moves = (
-        Move(1, 1, 0, 1, 5.0, "free h1"),
-        Move(2, 2, 0, 1, 5.0, "leave h2 (maintenance)"),
+        Move(1, 1, 0, 1, 5.0, Reason.parse("free h1")),
+        Move(2, 2, 0, 1, 5.0, Reason.parse("leave h2 (maintenance)")),
     )
     return Plan("pack", True, before, target, moves)
 
@@ -64,22 +64,25 @@ def complaints(plan: Plan, parallel: int = 4, inv: Inventory | None = None) -> l
         ),
         (
             "anti-affinity broken in the target",
-            {"target": np.array([0, 1, 1, 1]), "moves": (Move(2, 2, 1, 1, 5.0, "x"),)},
+            {
+                "target": np.array([0, 1, 1, 1]),
+                "moves": (Move(2, 2, 1, 1, 5.0, Reason.parse("x")),),
+            },
             "rule r0 broken",
         ),
         (
             "waves that do not reach the target",
-            {"moves": (Move(1, 1, 0, 1, 5.0, "x"),)},
+            {"moves": (Move(1, 1, 0, 1, 5.0, Reason.parse("x")),)},
             "the waves do not end in the target placement",
         ),
         (
             "a move from the wrong source",
-            {"moves": (Move(1, 2, 0, 1, 5.0, "x"), good_plan().moves[1])},
+            {"moves": (Move(1, 2, 0, 1, 5.0, Reason.parse("x")), good_plan().moves[1])},
             "is not on its move's source",
         ),
         (
             "waves numbered with a gap",
-            {"moves": (good_plan().moves[0], Move(2, 2, 0, 3, 5.0, "x"))},
+            {"moves": (good_plan().moves[0], Move(2, 2, 0, 3, 5.0, Reason.parse("x")))},
             "waves are not numbered 1..2",
         ),
     ],
@@ -117,9 +120,9 @@ def test_a_wave_that_overloads_its_destination_while_it_runs() -> None:
         np.array([0, 1, 2, 1]),
         np.array([1, 0, 0, 1]),
         (
-            Move(0, 0, 1, 1, 5.0, "x"),
-            Move(1, 1, 0, 1, 5.0, "x"),
-            Move(2, 2, 0, 1, 5.0, "x"),
+            Move(0, 0, 1, 1, 5.0, Reason.parse("x")),
+            Move(1, 1, 0, 1, 5.0, Reason.parse("x")),
+            Move(2, 2, 0, 1, 5.0, Reason.parse("x")),
         ),
     )
     found = complaints(plan, inv=inv)
@@ -130,7 +133,7 @@ def test_a_move_onto_a_closed_host_and_a_too_narrow_one() -> None:
     plan = replace(
         good_plan(),
         target=np.array([0, 0, 2, 1]),
-        moves=(Move(1, 1, 0, 1, 5.0, "x"), Move(2, 2, 2, 1, 5.0, "x")),
+        moves=(Move(1, 1, 0, 1, 5.0, Reason.parse("x")), Move(2, 2, 2, 1, 5.0, Reason.parse("x"))),
     )
     found = complaints(plan)
     assert "wave 1: VM v2 moves onto its own host" in found

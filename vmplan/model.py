@@ -20,10 +20,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-#: Relative slack on limit comparisons, so that float rounding in sums of series never turns an
-#: exactly-full host into an overloaded one (and never lets a real overload through: 1e-9 of a core).
-EPS = 1e-9
-
 
 class RuleKind(enum.StrEnum):
     ANTI_AFFINITY = "anti-affinity"
@@ -171,9 +167,71 @@ def host_memory_use(inv: Inventory, placement: IntArray) -> FloatArray:
     ).astype(np.float64)
 
 
-def cpu_fits(load: FloatArray, cap: FloatArray | float) -> npt.NDArray[np.bool_]:
-    """``load <= cap`` with the shared tolerance (works on scalars and arrays)."""
-    return np.asarray(load <= np.asarray(cap) * (1 + EPS) + EPS)
+class Command(enum.StrEnum):
+    """Which planner made a plan."""
+
+    PACK = "pack"
+    EVACUATE = "evacuate"
+
+
+class MoveKind(enum.StrEnum):
+    """Why a VM moves; the text shown to people is rendered from it (:class:`Reason`)."""
+
+    FREE = "free"  # its host is freed
+    MAINTENANCE = "maintenance"  # its host is in maintenance
+    NOT_ALLOWED = "not-allowed"  # it may not run on its host (vCPUs, memory, peak, pin)
+    ANTI_AFFINITY = "anti-affinity"  # it shares its host with an anti-affine VM
+    RELIEVE = "relieve"  # its host is over a limit today
+    MAKE_ROOM = "make-room"  # it steps aside so that another VM fits on its host
+    EVACUATE = "evacuate"  # its host is being evacuated
+    JOIN_AFFINITY = "join-affinity"  # its affinity group ends on one host
+    REPACK = "repack"  # the new placement moves it, its host stays
+    REBALANCE = "rebalance"  # moved for headroom
+    TEMPORARY = "temporary"  # a stop on the way, to make room on its host
+    OTHER = "other"  # read from a plan file in words this vmplan does not know
+
+
+_REASON_TEXT = {
+    MoveKind.FREE: "free {}",
+    MoveKind.MAINTENANCE: "leave {} (maintenance)",
+    MoveKind.NOT_ALLOWED: "may not run on {}",
+    MoveKind.ANTI_AFFINITY: "anti-affinity on {}",
+    MoveKind.RELIEVE: "relieve overloaded {}",
+    MoveKind.MAKE_ROOM: "make room on {}",
+    MoveKind.EVACUATE: "evacuate {}",
+    MoveKind.JOIN_AFFINITY: "join its affinity group",
+    MoveKind.REPACK: "repack",
+    MoveKind.REBALANCE: "rebalance",
+    MoveKind.TEMPORARY: "temporary stop, to make room on {}",
+    MoveKind.OTHER: "{}",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a VM moves: a kind and the host it is about (or, for ``OTHER``, the words read)."""
+
+    kind: MoveKind
+    subject: str = ""
+
+    def __str__(self) -> str:
+        return _REASON_TEXT[self.kind].format(self.subject)
+
+    @classmethod
+    def parse(cls, text: str) -> Reason:
+        """The reason that renders as ``text`` (a plan file's words), else ``OTHER``."""
+        for kind, template in _REASON_TEXT.items():
+            head, _, tail = template.partition("{}")
+            if not _ and text == head:
+                return cls(kind)
+            if (
+                _
+                and len(text) > len(head) + len(tail)
+                and text.startswith(head)
+                and text.endswith(tail)
+            ):
+                return cls(kind, text[len(head) : len(text) - len(tail)])
+        return cls(MoveKind.OTHER, text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +243,12 @@ class Move:
     target: int
     wave: int
     seconds: float
-    reason: str
-    temporary: bool = False  # a stop on a staging host, moved on in a later wave
+    reason: Reason
+
+    @property
+    def temporary(self) -> bool:
+        """A stop on a staging host, moved on in a later wave."""
+        return self.reason.kind is MoveKind.TEMPORARY
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +264,7 @@ class Plan:
     When ``feasible`` is false, ``target`` equals ``before`` and ``unplaced`` says why.
     """
 
-    command: str  # "pack" or "evacuate"
+    command: Command
     feasible: bool
     before: IntArray
     target: IntArray

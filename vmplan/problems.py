@@ -62,6 +62,10 @@ class VmplanError(Exception):
     """Base of every error the core raises on purpose."""
 
 
+class PlanVerificationError(VmplanError):
+    """A planner produced a plan the independent checker rejects: a bug, never output."""
+
+
 class InputError(VmplanError):
     """The input is invalid; ``problems`` says where and why (all of them, not just the first)."""
 

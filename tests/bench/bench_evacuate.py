@@ -4,7 +4,7 @@ Builds its instances itself (fixed seeds) and prints one table:
 
 - every PlanetLab day in ../shared/data/planetlab, on hosts of 8 and of 16 cores: every VM has
   1 vCPU with the trace as its CPU %, memory drawn from a fixed seed (1-4 GiB, hosts 16 GiB per
-  core); today's placement is ``vmplan.packing.pack`` at 80% CPU and memory limits, and the
+  core); today's placement is ``vmplan.pack.pack`` at 80% CPU and memory limits, and the
   evacuations run at 90%, so hosts start at about 89% of what they may carry. Every host is
   evacuated in turn; then again at 83% limits ("tight": hosts at about 96%), where room-making
   moves and infeasible evacuations appear.
@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from vmplan.checks import evacuable as evacuable_check  # noqa: E402
 from vmplan.evacuate import EvacuateSettings, evacuate, summarize  # noqa: E402
 from vmplan.model import VM, Host, Inventory, host_loads, host_memory_use  # noqa: E402
-from vmplan.packing import PackSettings, pack  # noqa: E402
+from vmplan.pack import PackSettings, pack  # noqa: E402
 from vmplan.problems import Position  # noqa: E402
 
 PLANETLAB = ROOT.parent / "shared" / "data" / "planetlab"

@@ -8,7 +8,7 @@ Instances (built here, fixed seeds): every PlanetLab day in ../shared/data/plane
 Baselines: "peak" sizes every VM by its CPU peak (what a spreadsheet does: first-fit decreasing
 on peak cores and memory); "FFD" is first-fit decreasing by peak with the full-series fit check;
 "best FF/BFD" the best of first-fit and best-fit decreasing by peak and by norm. Every plan is
-checked by the independent verifier (vmplan.verify) before it is counted. The 10,000-VM fleet is
+checked by the independent verifier (vmplan.engine.verify) before it is counted. The 10,000-VM fleet is
 planned end to end by the real CLI in a fresh process (load, solve, write the plan), so its time
 and peak memory (max RSS) are what a user sees.
 """
@@ -31,10 +31,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from instances import planetlab_day, planetlab_days, synthetic_fleet  # noqa: E402
 
 from vmplan.model import Inventory  # noqa: E402
-from vmplan.packing import PackSettings, pack  # noqa: E402
-from vmplan.packing.construct import Order, decreasing  # noqa: E402
-from vmplan.packing.items import build  # noqa: E402
-from vmplan.verify import verify_placement, verify_plan  # noqa: E402
+from vmplan.pack import PackSettings, pack  # noqa: E402
+from vmplan.engine.construct import Order, decreasing  # noqa: E402
+from vmplan.engine.items import build  # noqa: E402
+from vmplan.engine.verify import verify_placement, verify_plan  # noqa: E402
 
 
 def by_peak(inv: Inventory) -> int:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from vmplan import __version__
-from vmplan.model import VM, Host, Inventory, Move, Plan
+from vmplan.model import VM, Command, Host, Inventory, Move, MoveKind, Plan, Reason
 from vmplan.problems import Position
 from vmplan.render import html, report_model, report_text
 
@@ -48,7 +48,7 @@ def plan_for(inv: Inventory, freed: int) -> Plan:
     moves = []
     for i, v in enumerate(np.flatnonzero(inv.current < freed)):
         target[v] = freed + i % (hosts - freed)
-        moves.append(Move(int(v), int(inv.current[v]), int(target[v]), 1 + i // 40, 14.0, "bench"))
+        moves.append(Move(int(v), int(inv.current[v]), int(target[v]), 1 + i // 40, 14.0, Reason(MoveKind.REPACK)))
     return Plan("pack", True, inv.current, target, tuple(moves), lower_bound=hosts - freed - 5)
 
 

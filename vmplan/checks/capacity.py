@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vmplan.model import EPS, IntArray, Inventory, host_loads, host_memory_use
+from vmplan.constraints import cpu_fits, memory_fits
+from vmplan.model import IntArray, Inventory, host_loads, host_memory_use
 from vmplan.problems import Problem
 from vmplan.timefmt import sample_label
 from vmplan.units import format_bytes
@@ -17,7 +18,7 @@ TOP_CONTRIBUTORS = 3
 
 def cpu_limit(inv: Inventory, placement: IntArray) -> list[Problem]:
     loads = host_loads(inv, placement)
-    over = loads > inv.cpu_cap[:, None] * (1 + EPS) + EPS
+    over = ~cpu_fits(loads, inv.cpu_cap[:, None])
     out = []
     for h in np.flatnonzero(over.any(axis=1)):
         host = inv.hosts[h]
@@ -42,7 +43,7 @@ def cpu_limit(inv: Inventory, placement: IntArray) -> list[Problem]:
 def memory_limit(inv: Inventory, placement: IntArray) -> list[Problem]:
     used = host_memory_use(inv, placement)
     out = []
-    for h in np.flatnonzero(used > inv.mem_cap * (1 + EPS)):
+    for h in np.flatnonzero(~memory_fits(used, inv.mem_cap)):
         host = inv.hosts[h]
         out.append(
             Problem.at(

@@ -15,8 +15,8 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
-from vmplan.eligibility import eligibility
-from vmplan.model import EPS, IntArray, Inventory, Rule, RuleKind
+from vmplan.constraints import cpu_fits, eligibility, memory_fits
+from vmplan.model import IntArray, Inventory, Rule, RuleKind
 from vmplan.problems import Problem
 
 ID = "rule-conflict"
@@ -38,8 +38,8 @@ def check(inv: Inventory, placement: IntArray) -> list[Problem]:
         elif rule.kind is RuleKind.AFFINITY:
             total = inv.demand[idx].sum(axis=0)
             fits = allowed[idx].all(axis=0)
-            fits &= (total[None, :] <= inv.cpu_cap[:, None] * (1 + EPS) + EPS).all(axis=1)
-            fits &= inv.memory[idx].sum() <= inv.mem_cap * (1 + EPS)
+            fits &= cpu_fits(total[None, :], inv.cpu_cap[:, None]).all(axis=1)
+            fits &= memory_fits(inv.memory[idx].sum(), inv.mem_cap)
             if not fits.any():
                 report(
                     rule,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from vmplan.constraints import broken_rules
 from vmplan.model import IntArray, Inventory
 from vmplan.problems import Problem
-from vmplan.rulecheck import broken_rules
 
 ID = "rule-broken"
 

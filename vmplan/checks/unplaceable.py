@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vmplan.eligibility import eligibility
+from vmplan.constraints import eligibility
 from vmplan.model import IntArray, Inventory
 from vmplan.problems import Problem
 

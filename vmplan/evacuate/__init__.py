@@ -1,6 +1,6 @@
 """Evacuation: empty named hosts with live migrations that never overload a destination.
 
-Model. VMs that an affinity rule keeps together form one item (:mod:`vmplan.packing.items`). Let
+Model. VMs that an affinity rule keeps together form one item (:mod:`vmplan.engine.items`). Let
 ``N`` be the named hosts, ``Z = N + hosts in maintenance`` the closed hosts, ``d[i,t]`` an item's
 CPU demand in cores, ``m[i]`` its memory, ``C[h]`` and ``M[h]`` a host's CPU and memory limits.
 Find a target host ``x[i]`` for every item such that
@@ -19,7 +19,7 @@ minimising, in this order,
 Strategies (:mod:`.solve`, :mod:`.exact`): largest first onto the host left with the lowest peak
 (spread), else onto the fullest (fit); if neither places everything, the exact MILP on small
 instances and one-step room-making ejections; the best plan is improved for headroom, scheduled
-into safe waves (:mod:`vmplan.migrate`) and re-verified by :mod:`vmplan.verify`. When nothing
+into safe waves (:mod:`vmplan.engine.schedule`) and re-verified by :mod:`vmplan.engine.verify`. When nothing
 fits, every VM that cannot be placed is reported with its binding constraint and the verified
 limit with which the evacuation would fit (:mod:`.reasons`).
 """
@@ -28,11 +28,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from vmplan import migrate
+from vmplan.engine import schedule as migrate
+from vmplan.engine.schedule import NO_SAFE_ORDER, finish_plan
+from vmplan.engine.settings import Settings
+from vmplan.engine.state import Hosts
+from vmplan.engine.verify import verify_placement
 from vmplan.evacuate import exact
 from vmplan.evacuate.reasons import limit_hints, unplaced
 from vmplan.evacuate.solve import (
@@ -51,10 +55,17 @@ from vmplan.evacuate.solve import (
     vm_moves,
 )
 from vmplan.evacuate.window import Window, quietest
-from vmplan.model import IntArray, Inventory, Plan, Unplaced, host_loads
-from vmplan.packing import PlanVerificationError
-from vmplan.packing.state import Hosts
-from vmplan.verify import verify_placement, verify_plan
+from vmplan.model import (
+    Command,
+    IntArray,
+    Inventory,
+    MoveKind,
+    Plan,
+    Reason,
+    Unplaced,
+    host_loads,
+)
+from vmplan.problems import PlanVerificationError
 
 __all__ = [
     "EvacuateSettings",
@@ -73,11 +84,8 @@ Progress = Callable[[str], None]
 IMPROVE_ROUNDS_PER_ITEM = 2
 
 
-@dataclass(frozen=True, slots=True)
-class EvacuateSettings:
-    parallel: int = 4
-    bandwidth: float = 10e9 / 8  # bytes per second
-    time_limit: float = 5.0  # seconds; a safety net, the search has deterministic budgets
+#: Its time limit is a safety net: the search has deterministic budgets.
+EvacuateSettings = Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +104,7 @@ class _Outcome:
     feasible: list[Attempt]  # best first
     failure: Attempt | None  # the failed attempt with the fewest VMs left over
     optimal: bool  # fewest migrations proven
-    leaving: dict[int, str]
+    leaving: dict[int, Reason]
     proven_infeasible: bool = False  # the exact model showed that no evacuation exists
 
 
@@ -115,47 +123,30 @@ def evacuate(
     prep = prepare(inv)
     outcome = _solve(prep, named, deadline, improve_headroom=True, say=say)
     closed = _closed(inv, named)
-    blocked: tuple[int, ...] = ()
+    blocked: Plan | None = None
     for attempt in outcome.feasible:
         target = prep.items.placement_of_vms(attempt.state.where)
         reasons = {
-            v: attempt.reasons.get(int(prep.items.of_vm[v]), "rebalance")
+            v: attempt.reasons.get(int(prep.items.of_vm[v]), Reason(MoveKind.REBALANCE))
             for v in np.flatnonzero(target != inv.current).tolist()
         }
-        sched = migrate.schedule(
+        plan = finish_plan(
             inv,
-            inv.current,
             target,
-            parallel=settings.parallel,
-            bandwidth=settings.bandwidth,
-            reasons=reasons,
+            reasons,
+            settings,
+            command=Command.EVACUATE,
             closed=closed,
-        )
-        if sched.blocked:
-            say(f"{attempt.strategy}: no safe order, trying the next plan")
-            blocked = sched.blocked
-            continue
-        plan = Plan(
-            "evacuate",
-            True,
-            inv.current,
-            target,
-            sched.moves,
-            None,
-            outcome.optimal and not any(m.temporary for m in sched.moves),
+            optimal=outcome.optimal,
             evacuated=evacuated,
             notes=(f"strategy: {attempt.strategy}",),
         )
-        problems = verify_plan(inv, plan, settings.parallel)
-        if problems:
-            raise PlanVerificationError("; ".join(problems[:5]))
-        return plan
-    if outcome.feasible:  # every candidate placement fits, but no safe order reaches any of them
-        why = ("no safe migration order: every host it could pass through is full",)
-        stuck = tuple(Unplaced(v, why) for v in blocked)
-        return Plan(
-            "evacuate", False, inv.current, inv.current, evacuated=evacuated, unplaced=stuck
-        )
+        if plan.feasible:  # temporary stops are migrations the proof did not count
+            return replace(plan, optimal=plan.optimal and not any(m.temporary for m in plan.moves))
+        say(f"{attempt.strategy}: no safe order, trying the next plan")
+        blocked = plan
+    if blocked is not None:  # every candidate placement fits, but no safe order reaches any
+        return replace(blocked, notes=())
     say("explaining")
     assert outcome.failure is not None
     missing = unplaced(prep, outcome.failure, named, closed)
@@ -163,7 +154,7 @@ def evacuate(
     missing = [Unplaced(u.vm, u.reasons + hints) for u in missing]
     proof = ("no evacuation exists at these limits (proven by the exact model)",)
     return Plan(
-        "evacuate",
+        Command.EVACUATE,
         False,
         inv.current,
         inv.current,
@@ -184,7 +175,7 @@ def evacuable(
     The inventory is prepared once and every host is tried from the same state. A placement that
     needs no room-making can always be ordered (its moves only fill open hosts up to their final
     load), so only plans with room-making are scheduled to confirm a safe order exists. Every
-    target placement found is re-verified by :func:`vmplan.verify.verify_placement`.
+    target placement found is re-verified by :func:`vmplan.engine.verify.verify_placement`.
     """
     settings = settings or EvacuateSettings()
     say = progress or (lambda _msg: None)
@@ -205,7 +196,7 @@ def evacuable(
                     raise PlanVerificationError("; ".join(problems[:5]))
                 out.append(Verdict(h, True, vm_moves(prep, best.state.where)))
                 continue
-            why = ("no safe migration order: every host it could pass through is full",)
+            why = (NO_SAFE_ORDER,)
             moving = np.flatnonzero(prep.current == h).tolist()
             out.append(Verdict(h, False, 0, tuple(Unplaced(v, why) for v in moving)))
             continue
@@ -272,7 +263,7 @@ def _solve(
     return _Outcome(feasible, failure, optimal, leaving, proven_infeasible and not feasible)
 
 
-def _reasons_of(prep: Prepared, where: IntArray, leaving: dict[int, str]) -> dict[int, str]:
+def _reasons_of(prep: Prepared, where: IntArray, leaving: dict[int, Reason]) -> dict[int, Reason]:
     """Why each item of an exact solution moves: as the heuristics would say, else it relieves a
     host over its limits today (the model may pick another VM than the repair did), else it makes
     room."""
@@ -282,7 +273,8 @@ def _reasons_of(prep: Prepared, where: IntArray, leaving: dict[int, str]) -> dic
     for i in np.flatnonzero((where != prep.today) & (where >= 0)).tolist():
         h = int(prep.today[i])
         if i not in out:
-            out[i] = f"{'relieve overloaded' if h in over else 'make room on'} {prep.names[h]}"
+            kind = MoveKind.RELIEVE if h in over else MoveKind.MAKE_ROOM
+            out[i] = Reason(kind, prep.names[h])
     return out
 
 
@@ -298,7 +290,7 @@ def _vms_of(prep: Prepared, items: list[int]) -> int:
 def _orderable(
     prep: Prepared,
     attempt: Attempt,
-    leaving: dict[int, str],
+    leaving: dict[int, Reason],
     named: frozenset[int],
     settings: EvacuateSettings,
 ) -> bool:
@@ -370,7 +362,7 @@ def summarize(inv: Inventory, plan: Plan) -> Summary:
             counts["temporary"] += 1
         elif int(plan.before[m.vm]) in named:
             counts["evacuated"] += 1
-        elif m.reason.startswith("make room"):
+        elif m.reason.kind is MoveKind.MAKE_ROOM:
             counts["room"] += 1
         else:
             counts["repair"] += 1

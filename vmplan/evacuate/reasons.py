@@ -1,7 +1,7 @@
 """Why an evacuation does not fit, per VM, and what would make it fit (verified).
 
 Per VM: the binding constraint on the host it misses by the least (CPU by how many cores at what
-time, memory by how many GiB, an anti-affinity rule), from :func:`vmplan.packing.explain.why_unplaced`,
+time, memory by how many GiB, an anti-affinity rule), from :func:`vmplan.engine.explain.why_unplaced`,
 or the pins and sizes that leave it only hosts being evacuated. For the whole evacuation: the lowest
 ``--cpu-limit`` (or ``--memory-limit``) with which it fits, found by re-running the placement with
 that limit -- never a guess from one host.
@@ -14,10 +14,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from vmplan.eligibility import eligibility
+from vmplan.constraints import eligibility
+from vmplan.engine.explain import why_unplaced
 from vmplan.evacuate.solve import Attempt, Prepared
 from vmplan.model import RuleKind, Unplaced
-from vmplan.packing.explain import why_unplaced
 
 #: Whether the evacuation fits with every host's CPU and/or memory limit overridden.
 FitsWith = Callable[[float | None, float | None], bool]

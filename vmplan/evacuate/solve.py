@@ -1,6 +1,6 @@
 """The evacuation heuristics: what must move, where it goes, room-making, then headroom.
 
-Everything works on packing items (affinity groups) and the :class:`~vmplan.packing.state.Hosts`
+Everything works on packing items (affinity groups) and the :class:`~vmplan.engine.state.Hosts`
 fit test, which prunes with peak and mean bounds before the full-series check.
 
 - :func:`must_move`: the items that cannot stay -- those on the named hosts, affinity groups split
@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vmplan.eligibility import eligibility
-from vmplan.model import FloatArray, IntArray, Inventory
-from vmplan.packing.construct import Order, item_order
-from vmplan.packing.items import Items, build, item_placement
-from vmplan.packing.state import Hosts
+from vmplan.constraints import eligibility
+from vmplan.engine.construct import Order, item_order
+from vmplan.engine.items import Items, build, item_placement
+from vmplan.engine.state import Hosts
+from vmplan.model import FloatArray, IntArray, Inventory, MoveKind, Reason
 
 #: Room-making looks at this many hosts (closest to fitting first) and items per host.
 ROOM_HOSTS = 8
@@ -62,7 +62,7 @@ class Attempt:
     """One strategy's outcome: a state (placed items), why each moved item moves, and failures."""
 
     state: Hosts
-    reasons: dict[int, str]  # item -> why it moves
+    reasons: dict[int, Reason]  # item -> why it moves
     failed: list[int] = field(default_factory=list)
     strategy: str = ""
 
@@ -82,16 +82,16 @@ def prepare(inv: Inventory, current: IntArray | None = None) -> Prepared:
     return Prepared(inv, items, vm_hosts, today, base, rank, linked)
 
 
-def must_leave(prep: Prepared, named: frozenset[int]) -> dict[int, str]:
+def must_leave(prep: Prepared, named: frozenset[int]) -> dict[int, Reason]:
     """Items that may not stay on today's host whatever else moves, with the reason."""
     inv, items, today, names = prep.inv, prep.items, prep.today, prep.names
-    out: dict[int, str] = {}
+    out: dict[int, Reason] = {}
     for i in np.flatnonzero(today < 0).tolist():
         on = sorted(set(prep.current[items.members[i]].tolist()) & named)
-        out[i] = f"evacuate {names[on[0]]}" if on else "join its affinity group"
+        out[i] = Reason(MoveKind.EVACUATE, names[on[0]]) if on else Reason(MoveKind.JOIN_AFFINITY)
     for h in sorted(named):
         for i in np.flatnonzero(today == h).tolist():
-            out[i] = f"evacuate {names[h]}"
+            out[i] = Reason(MoveKind.EVACUATE, names[h])
     placed = np.flatnonzero(today >= 0)
     bad = ~prep.items.allowed[placed, today[placed]] & ~inv.maintenance[today[placed]]
     parked = placed[inv.maintenance[today[placed]]]  # may stay on a host in maintenance ...
@@ -100,13 +100,13 @@ def must_leave(prep: Prepared, named: frozenset[int]) -> dict[int, str]:
         fit = e.pinned & e.vcpus
         for i in parked.tolist():
             if not fit[items.members[i], today[i]].all():
-                out.setdefault(i, f"may not run on {names[int(today[i])]}")
+                out.setdefault(i, Reason(MoveKind.NOT_ALLOWED, names[int(today[i])]))
     for i in placed[bad].tolist():
-        out.setdefault(i, f"may not run on {names[int(today[i])]}")
+        out.setdefault(i, Reason(MoveKind.NOT_ALLOWED, names[int(today[i])]))
     return out
 
 
-def must_move(prep: Prepared, leave: dict[int, str], named: frozenset[int]) -> dict[int, str]:
+def must_move(prep: Prepared, leave: dict[int, Reason], named: frozenset[int]) -> dict[int, Reason]:
     """``leave`` plus the repairs that make today's placement valid again: one of two
     anti-affine partners sharing a host, the largest contributors of a host over a limit."""
     items, today, names = prep.items, prep.today, prep.names
@@ -119,7 +119,7 @@ def must_move(prep: Prepared, leave: dict[int, str], named: frozenset[int]) -> d
             and i not in out
             and any(today[j] == h and j < i and j not in out for j in partners)
         ):
-            out[i] = f"anti-affinity on {names[h]}"
+            out[i] = Reason(MoveKind.ANTI_AFFINITY, names[h])
     # relieve hosts over their limits today (largest contributor at the worst sample first)
     s = prep.base
     over = np.flatnonzero(((s.load > s.cap[:, None]).any(axis=1)) | (s.mem > s.mem_cap))
@@ -132,11 +132,11 @@ def must_move(prep: Prepared, leave: dict[int, str], named: frozenset[int]) -> d
             if h in named:
                 continue
             for i in state.shed(h):
-                out[i] = f"relieve overloaded {names[h]}"
+                out[i] = Reason(MoveKind.RELIEVE, names[h])
     return out
 
 
-def start_state(prep: Prepared, leaving: dict[int, str]) -> Hosts:
+def start_state(prep: Prepared, leaving: dict[int, Reason]) -> Hosts:
     state = prep.base.copy()
     for i in sorted(leaving):
         if state.where[i] >= 0:
@@ -189,7 +189,7 @@ def _choose(state: Hosts, i: int, hosts: IntArray, mode: Mode) -> int:
 def place(
     prep: Prepared,
     state: Hosts,
-    leaving: dict[int, str],
+    leaving: dict[int, Reason],
     open_hosts: IntArray,
     mode: Mode,
     room: bool,
@@ -265,12 +265,12 @@ def make_room(prep: Prepared, attempt: Attempt, i: int, open_hosts: IntArray) ->
                 s.add(i, g)
                 s.add(u, t)
                 if u not in attempt.reasons:
-                    attempt.reasons[u] = f"make room on {prep.names[g]}"
+                    attempt.reasons[u] = Reason(MoveKind.MAKE_ROOM, prep.names[g])
                 return True
     return False
 
 
-def send_home(prep: Prepared, attempt: Attempt, leaving: dict[int, str]) -> None:
+def send_home(prep: Prepared, attempt: Attempt, leaving: dict[int, Reason]) -> None:
     """Room-making items whose host has room again go back (one migration fewer each)."""
     s = attempt.state
     for u in sorted(attempt.reasons):

@@ -17,6 +17,7 @@ from pathlib import Path
 from vmplan.inventory import demand, merge, read, schema
 from vmplan.inventory import yamlnodes as yn
 from vmplan.inventory.demand import MAX_CSV_BYTES
+from vmplan.inventory.paths import series_path
 from vmplan.inventory.specs import FileSpec
 from vmplan.model import Inventory
 from vmplan.problems import InputError, Level, Position, Problem
@@ -30,6 +31,7 @@ MAX_YAML_BYTES = 256 << 20
 class Loaded:
     inventory: Inventory
     warnings: tuple[Problem, ...]
+    sources: tuple[Path, ...] = ()  # every file read: the inventories and their cpu_series CSVs
 
 
 def load(
@@ -51,7 +53,19 @@ def load(
     inventory = _build(specs, problems, series_roots)
     if inventory is None or _errors(problems):
         raise InputError(problems)
-    return Loaded(inventory, tuple(sorted(problems, key=Problem.sort_key)))
+    sources = (*(Path(p) for p in paths), *_csv_sources(specs, series_roots))
+    return Loaded(inventory, tuple(sorted(problems, key=Problem.sort_key)), sources)
+
+
+def _csv_sources(specs: list[FileSpec], roots: Sequence[Path]) -> list[Path]:
+    """The cpu_series CSVs the files name (as they were read: the inventory is valid)."""
+    out = []
+    for spec in specs:
+        if spec.cpu_series is not None:
+            path = series_path(spec.file, spec.cpu_series.value, roots)
+            if isinstance(path, Path):
+                out.append(path)
+    return out
 
 
 def _errors(problems: list[Problem]) -> bool:

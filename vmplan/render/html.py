@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from vmplan.model import Inventory, Plan
+from vmplan.model import Command, Inventory, Plan
 from vmplan.render import charts, svg
 from vmplan.render.report_model import HostRow, Panel, Report
 from vmplan.render.svg import percent
@@ -120,7 +120,7 @@ def _plan_stats(report: Report, plan: Plan) -> list[str]:
         _stat("Lower bound", bound),
         _stat("Migrations", f"{len(plan.moves)} in {charts.plural(plan.waves, 'wave')}{duration}"),
     ]
-    if plan.command == "evacuate":
+    if plan.command is Command.EVACUATE:
         evacuated = ", ".join(report.inventory.hosts[h].name for h in plan.evacuated) or "none"
         stats.append(_stat("Evacuated", evacuated))
     return stats
@@ -293,7 +293,7 @@ def waves(report: Report) -> str:
         rows.append(
             f'<tr><td class="n">{wave}</td><td class="n">{took}</td><td>{_h(inv.vms[m.vm].name)}</td>'
             f"<td>{_h(inv.hosts[m.source].name)}</td><td>{_h(inv.hosts[m.target].name)}{staging}</td>"
-            f'<td class="n">{format_duration(m.seconds)}</td><td>{_h(m.reason)}</td></tr>'
+            f'<td class="n">{format_duration(m.seconds)}</td><td>{_h(str(m.reason))}</td></tr>'
         )
     return (
         '<section class="waves"><h3>Migration waves</h3>'

@@ -12,14 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vmplan.constraints import cpu_fits, memory_fits
 from vmplan.model import (
-    EPS,
     FloatArray,
     Host,
     IntArray,
     Inventory,
     Plan,
-    cpu_fits,
     host_loads,
     host_memory_use,
 )
@@ -125,7 +124,7 @@ def _panel(
         over_samples=int(over_idx.size),
         first_over=int(over_idx[0]) if over_idx.size else -1,
         memory_bytes=mem,
-        over_memory=mem > inv.mem_cap[host] * (1 + EPS) + EPS,
+        over_memory=not bool(memory_fits(mem, inv.mem_cap[host])),
     )
 
 

@@ -22,17 +22,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vmplan.eligibility import eligibility
+from vmplan.constraints import eligibility, padded_cpu_cap, padded_memory_cap
+from vmplan.engine.settings import Settings
+from vmplan.engine.verify import verify_plan
 from vmplan.model import (
-    EPS,
+    Command,
     FloatArray,
     IntArray,
     Inventory,
     Move,
+    MoveKind,
+    Plan,
+    Reason,
     RuleKind,
+    Unplaced,
     host_loads,
     host_memory_use,
 )
+from vmplan.problems import PlanVerificationError
 
 COPY_FACTOR = 1.25
 SETUP_S = 2.0
@@ -61,7 +68,7 @@ def schedule(
     *,
     parallel: int,
     bandwidth: float,
-    reasons: dict[int, str],
+    reasons: dict[int, Reason],
     closed: frozenset[int] = frozenset(),
 ) -> Schedule:
     """Waves of moves from ``before`` to ``target``; ``reasons`` explains each VM's move.
@@ -79,7 +86,7 @@ def schedule(
         queues.setdefault(pending[v], []).append(v)
     partners = _partners(inv)
     allowed = eligibility(inv).allowed
-    limits = _Limits(inv.cpu_cap * (1 + EPS) + EPS, inv.mem_cap * (1 + EPS), parallel)
+    limits = _Limits(padded_cpu_cap(inv.cpu_cap), padded_memory_cap(inv.mem_cap), parallel)
     moves: list[Move] = []
     # a move that found no room stays blocked until its destination loses load: remember when
     tried: dict[int, int] = {}  # VM -> wave of its last failed fit test
@@ -111,11 +118,11 @@ def schedule(
             seconds = SETUP_S + COPY_FACTOR * inv.memory[v] * share / bandwidth
             temporary = staged or d != pending[v]
             reason = (
-                f"temporary stop, to make room on {inv.hosts[s].name}"
+                Reason(MoveKind.TEMPORARY, inv.hosts[s].name)
                 if temporary
-                else reasons.get(v, "rebalance")
+                else reasons.get(v, Reason(MoveKind.REBALANCE))
             )
-            moves.append(Move(v, s, d, wave, round(float(seconds), 1), reason, temporary))
+            moves.append(Move(v, s, d, wave, round(float(seconds), 1), reason))
             cpu[s] -= inv.demand[v]
             cpu[d] += inv.demand[v]
             shrank[s] = wave
@@ -239,3 +246,45 @@ def _staging(
             if limits.fit(inv, cpu[g], float(mem[g]), v, g):
                 return v, g
     return None
+
+
+#: Why a VM could not be moved when no order of waves reaches a placement.
+NO_SAFE_ORDER = "no safe migration order: every host it could pass through is full"
+
+
+def finish_plan(
+    inv: Inventory,
+    target: IntArray,
+    reasons: dict[int, Reason],
+    settings: Settings,
+    *,
+    command: Command,
+    closed: frozenset[int],
+    lower_bound: int | None = None,
+    optimal: bool = False,
+    evacuated: tuple[int, ...] = (),
+    notes: tuple[str, ...] = (),
+) -> Plan:
+    """The waves to ``target``, as a verified plan; an infeasible one naming the blocked VMs when
+    no safe order exists. A plan the independent checker rejects is a bug: it raises."""
+    sched = schedule(
+        inv,
+        inv.current,
+        target,
+        parallel=settings.parallel,
+        bandwidth=settings.bandwidth,
+        reasons=reasons,
+        closed=closed,
+    )
+    if sched.blocked:
+        stuck = tuple(Unplaced(v, (NO_SAFE_ORDER,)) for v in sched.blocked)
+        return Plan(
+            command, False, inv.current, inv.current, (), lower_bound, False, evacuated, stuck
+        )
+    plan = Plan(
+        command, True, inv.current, target, sched.moves, lower_bound, optimal, evacuated, (), notes
+    )
+    problems = verify_plan(inv, plan, settings.parallel)
+    if problems:
+        raise PlanVerificationError("; ".join(problems[:5]))
+    return plan

@@ -18,8 +18,8 @@ from collections import Counter
 
 import numpy as np
 
-from vmplan.model import EPS, BoolArray, FloatArray, IntArray, Inventory, Plan, Rule, RuleKind
-from vmplan.rulecheck import broken
+from vmplan.constraints import broken, cpu_fits, memory_fits
+from vmplan.model import BoolArray, Command, FloatArray, IntArray, Inventory, Plan, Rule, RuleKind
 
 
 def _loads(
@@ -41,10 +41,8 @@ def _loads(
 def _over(inv: Inventory, cpu: FloatArray, mem: FloatArray, hosts: IntArray) -> list[str]:
     """Hosts over a limit; row ``k`` of ``cpu`` and entry ``k`` of ``mem`` belong to ``hosts[k]``."""
     out = []
-    cpu_over: BoolArray = np.asarray(
-        (cpu > (inv.cpu_cap[hosts] * (1 + EPS) + EPS)[:, None]).any(axis=1), dtype=np.bool_
-    )
-    mem_over: BoolArray = np.asarray(mem > inv.mem_cap[hosts] * (1 + EPS), dtype=np.bool_)
+    cpu_over: BoolArray = np.asarray(~cpu_fits(cpu, inv.cpu_cap[hosts][:, None]).all(axis=1))
+    mem_over: BoolArray = ~memory_fits(mem, inv.mem_cap[hosts])
     for k in np.flatnonzero(cpu_over | mem_over).tolist():
         name = inv.hosts[hosts[k]].name
         if cpu_over[k]:
@@ -99,7 +97,7 @@ def _sharing(inv: Inventory, rule: Rule, placement: IntArray) -> set[frozenset[s
 def verify_plan(inv: Inventory, plan: Plan, parallel: int) -> list[str]:
     """Violations of a whole plan: its target placement and every wave that leads there."""
     forbidden = set(plan.evacuated)
-    stays = plan.before if plan.command == "evacuate" else None
+    stays = plan.before if plan.command is Command.EVACUATE else None
     out = verify_placement(inv, plan.target, forbidden, stays)
     placement = plan.before.copy()
     anti = [r for r in inv.rules if r.kind is RuleKind.ANTI_AFFINITY]

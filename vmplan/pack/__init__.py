@@ -12,8 +12,8 @@ One entry point, :func:`pack`, runs a portfolio and keeps the best verified resu
 3. for small instances, the exact MILP (:mod:`.exact`), which can prove optimality.
 
 Results compare by (hosts used, migrations). The lower bound is the best of :mod:`.bounds` and the
-MILP's dual bound. The chosen placement is scheduled into safe waves (:mod:`vmplan.migrate`) and
-re-verified by :mod:`vmplan.verify` before it is returned.
+MILP's dual bound. The chosen placement is scheduled into safe waves (:mod:`vmplan.engine.schedule`) and
+re-verified by :mod:`vmplan.engine.verify` before it is returned.
 """
 
 from __future__ import annotations
@@ -24,17 +24,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vmplan import migrate
-from vmplan.eligibility import eligibility
-from vmplan.model import IntArray, Inventory, Plan, Unplaced
-from vmplan.packing import bounds as bounds_mod
-from vmplan.packing import construct, exact
-from vmplan.packing.consolidate import TRIES_PER_ROUND, Walk, free_hosts, repair
-from vmplan.packing.explain import why_unplaced
-from vmplan.packing.items import Items, build, item_placement
-from vmplan.packing.state import Hosts
-from vmplan.problems import VmplanError
-from vmplan.verify import verify_plan
+from vmplan.constraints import eligibility
+from vmplan.engine import bounds as bounds_mod
+from vmplan.engine import construct
+from vmplan.engine.explain import why_unplaced
+from vmplan.engine.items import Items, build, item_placement
+from vmplan.engine.schedule import finish_plan
+from vmplan.engine.settings import Settings
+from vmplan.engine.state import Hosts
+from vmplan.model import Command, IntArray, Inventory, MoveKind, Plan, Reason, Unplaced
+from vmplan.pack import exact
+from vmplan.pack.consolidate import TRIES_PER_ROUND, Walk, free_hosts, repair
 
 Progress = Callable[[str], None]
 
@@ -46,15 +46,8 @@ TRIES_PER_ROUND_LARGE = 4
 CANDIDATES_SCHEDULED = 4
 
 
-class PlanVerificationError(VmplanError):
-    """The solver produced a plan the independent checker rejects: a bug, never output."""
-
-
 @dataclass(frozen=True, slots=True)
-class PackSettings:
-    parallel: int = 4
-    bandwidth: float = 10e9 / 8  # bytes per second
-    time_limit: float = 5.0  # seconds
+class PackSettings(Settings):
     max_migrations: int | None = None
     frontier: bool = False  # on large fleets, also walk from today's placement for the trade-off
 
@@ -77,7 +70,7 @@ class PackResult:
 class _Candidate:
     name: str
     where: IntArray  # item -> host
-    reasons: dict[int, str]
+    reasons: dict[int, Reason]
     hosts: int
     migrations: int
 
@@ -192,7 +185,7 @@ def _schedule_best(
     None and the last plan tried. The schedule may add temporary stops, so a budget is checked on
     the real moves."""
     ranked = sorted(candidates, key=lambda c: (c.hosts, c.migrations))
-    plan = Plan("pack", False, inv.current, inv.current, (), lower, False)
+    plan = Plan(Command.PACK, False, inv.current, inv.current, (), lower, False)
     for c in ranked[:CANDIDATES_SCHEDULED]:
         plan = _plan(inv, items, c, lower, c.hosts <= lower, settings)
         within = settings.max_migrations is None or len(plan.moves) <= settings.max_migrations
@@ -215,20 +208,20 @@ def _variants(n_items: int) -> list[tuple[construct.Order, bool]]:
 
 def _reasons_from_scratch(
     inv: Inventory, items: Items, state: Hosts, before_items: IntArray
-) -> dict[int, str]:
+) -> dict[int, Reason]:
     names = [h.name for h in inv.hosts]
     used = set(state.used().tolist())
     out = {}
     for i in np.flatnonzero(state.where != before_items).tolist():
         b = int(before_items[i])
         if b < 0:
-            out[i] = "join its affinity group"
+            out[i] = Reason(MoveKind.JOIN_AFFINITY)
         elif inv.maintenance[b]:
-            out[i] = f"leave {names[b]} (maintenance)"
+            out[i] = Reason(MoveKind.MAINTENANCE, names[b])
         elif b not in used:
-            out[i] = f"free {names[b]}"
+            out[i] = Reason(MoveKind.FREE, names[b])
         else:
-            out[i] = "repack"
+            out[i] = Reason(MoveKind.REPACK)
     return out
 
 
@@ -255,27 +248,21 @@ def _plan(
     settings: PackSettings,
 ) -> Plan:
     target = items.placement_of_vms(c.where)
-    reasons = {int(v): c.reasons.get(int(items.of_vm[v]), "repack") for v in range(len(inv.vms))}
-    sched = migrate.schedule(
+    reasons = {
+        int(v): c.reasons.get(int(items.of_vm[v]), Reason(MoveKind.REPACK))
+        for v in range(len(inv.vms))
+    }
+    closed = frozenset(np.flatnonzero(inv.maintenance).tolist())
+    return finish_plan(
         inv,
-        inv.current,
         target,
-        parallel=settings.parallel,
-        bandwidth=settings.bandwidth,
-        reasons=reasons,
-        closed=frozenset(np.flatnonzero(inv.maintenance).tolist()),
+        reasons,
+        settings,
+        command=Command.PACK,
+        closed=closed,
+        lower_bound=lower,
+        optimal=optimal,
     )
-    if sched.blocked:
-        unplaced = tuple(
-            Unplaced(v, ("no safe migration order: every host it could pass through is full",))
-            for v in sched.blocked
-        )
-        return Plan("pack", False, inv.current, inv.current, (), lower, False, unplaced=unplaced)
-    plan = Plan("pack", True, inv.current, target, sched.moves, lower, optimal)
-    problems = verify_plan(inv, plan, settings.parallel)
-    if problems:
-        raise PlanVerificationError("; ".join(problems[:5]))
-    return plan
 
 
 def _infeasible(
@@ -291,7 +278,14 @@ def _infeasible(
         for v in items.members[i].tolist():
             unplaced.append(Unplaced(v, tuple(why_unplaced(inv, items, elig, i, v, state))))
     plan = Plan(
-        "pack", False, inv.current, inv.current, (), bounds.best, False, unplaced=tuple(unplaced)
+        Command.PACK,
+        False,
+        inv.current,
+        inv.current,
+        (),
+        bounds.best,
+        False,
+        unplaced=tuple(unplaced),
     )
     return PackResult(plan, bounds, (), "none")
 
@@ -304,10 +298,12 @@ def _over_budget(
         f"found needs {needed} migrations (moving VMs off maintenance hosts, fixing overloads and "
         "rules, and temporary stops count)"
     )
-    plan = Plan("pack", False, inv.current, inv.current, (), bounds.best, False, notes=(note,))
+    plan = Plan(
+        Command.PACK, False, inv.current, inv.current, (), bounds.best, False, notes=(note,)
+    )
     return PackResult(plan, bounds, (), "none")
 
 
 def _contradiction(inv: Inventory, bounds: bounds_mod.Bounds, why: tuple[str, ...]) -> PackResult:
-    plan = Plan("pack", False, inv.current, inv.current, (), bounds.best, False, notes=why)
+    plan = Plan(Command.PACK, False, inv.current, inv.current, (), bounds.best, False, notes=why)
     return PackResult(plan, bounds, (), "none")

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vmplan.eligibility import eligibility
-from vmplan.model import EPS, BoolArray, FloatArray, IntArray, Inventory, RuleKind, sum_rows
+from vmplan.constraints import cpu_fits, eligibility, memory_fits
+from vmplan.model import BoolArray, FloatArray, IntArray, Inventory, RuleKind, sum_rows
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -70,8 +70,8 @@ def build(inv: Inventory) -> Items:
         for i, m in enumerate(members):
             allowed[i] = vm_allowed[m].all(axis=0)
     peak, block_max, block_sum, top = row_summaries(demand)
-    allowed = allowed & (peak[:, None] <= inv.cpu_cap[None, :] * (1 + EPS) + EPS)
-    allowed &= memory[:, None] <= inv.mem_cap[None, :] * (1 + EPS)
+    allowed = allowed & cpu_fits(peak[:, None], inv.cpu_cap[None, :])
+    allowed &= memory_fits(memory[:, None], inv.mem_cap[None, :])
     conflicts: list[set[int]] = [set() for _ in range(n_items)]
     contradictions: list[str] = []
     for rule in inv.rules:

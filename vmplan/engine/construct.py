@@ -12,10 +12,10 @@ import enum
 
 import numpy as np
 
+from vmplan.engine.assign import assign
+from vmplan.engine.items import Items
+from vmplan.engine.state import Hosts
 from vmplan.model import BoolArray, IntArray, Inventory
-from vmplan.packing.assign import assign
-from vmplan.packing.items import Items
-from vmplan.packing.state import Hosts
 
 
 class Order(enum.StrEnum):

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vmplan.model import EPS, FloatArray, Inventory
-from vmplan.packing.items import Items
+from vmplan.constraints import padded_cpu_cap, padded_memory_cap
+from vmplan.engine.items import Items
+from vmplan.model import FloatArray, Inventory
 
 CLIQUE_CANDIDATES = 400
 
@@ -38,11 +39,11 @@ class Bounds:
 
 
 def _cover(caps: FloatArray, need: float) -> int:
-    """Fewest of ``caps`` (largest first) that add up to ``need``."""
+    """Fewest of ``caps`` (padded limits, largest first) that add up to ``need``."""
     if need <= 0:
         return 0
     total = np.cumsum(np.sort(caps)[::-1])
-    k = int(np.searchsorted(total, need * (1 - EPS) - EPS)) + 1
+    k = int(np.searchsorted(total, need)) + 1
     return min(k, caps.size + 1)  # caps.size + 1: even every host is not enough
 
 
@@ -51,8 +52,8 @@ def lower_bounds(inv: Inventory, items: Items) -> Bounds:
     if len(items) == 0:
         return Bounds(0, 0, 0)
     total = items.demand.sum(axis=0)
-    cpu = _cover(inv.cpu_cap[open_], float(total.max()) if total.size else 0.0)
-    memory = _cover(inv.mem_cap[open_], float(items.memory.sum()))
+    cpu = _cover(padded_cpu_cap(inv.cpu_cap[open_]), float(total.max()) if total.size else 0.0)
+    memory = _cover(padded_memory_cap(inv.mem_cap[open_]), float(items.memory.sum()))
     return Bounds(cpu, memory, _clique(inv, items))
 
 
@@ -60,8 +61,8 @@ def _clique(inv: Inventory, items: Items) -> int:
     open_ = ~inv.maintenance
     if not open_.any():
         return 0
-    max_cap = inv.cpu_cap[open_].max() * (1 + EPS) + EPS
-    max_mem = inv.mem_cap[open_].max() * (1 + EPS)
+    max_cap = padded_cpu_cap(inv.cpu_cap[open_].max())
+    max_mem = padded_memory_cap(inv.mem_cap[open_].max())
     order = np.lexsort((np.arange(len(items)), -items.peak))[:CLIQUE_CANDIDATES]
     clique: list[int] = []
     for c in order.tolist():

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vmplan.model import EPS, IntArray, Inventory
-from vmplan.packing.items import Items
-from vmplan.packing.state import Hosts
+from vmplan.engine.items import Items
+from vmplan.engine.state import Hosts
+from vmplan.model import IntArray, Inventory, MoveKind, Reason
 
 #: How many of the least-loaded hosts are tried per round before giving up.
 TRIES_PER_ROUND = 12
@@ -33,8 +33,8 @@ class Walk:
 
     state: Hosts
     before: IntArray  # item -> host today (-1 where its VMs are split)
-    reasons: dict[int, str] = field(default_factory=dict)  # item -> why it moves
-    frontier: list[tuple[int, int, IntArray, dict[int, str]]] = field(default_factory=list)
+    reasons: dict[int, Reason] = field(default_factory=dict)  # item -> why it moves
+    frontier: list[tuple[int, int, IntArray, dict[int, Reason]]] = field(default_factory=list)
 
     def migrations(self, state: Hosts | None = None) -> int:
         """VMs not on today's host (counted per VM: a split affinity group moves only some)."""
@@ -55,23 +55,23 @@ def repair(inv: Inventory, items: Items, before_items: IntArray) -> tuple[Walk, 
     """Take out what may not stay, put it back where it fits; returns the walk and failed items."""
     names = [h.name for h in inv.hosts]
     where = before_items.copy()
-    reasons: dict[int, str] = {}
+    reasons: dict[int, Reason] = {}
     for i in np.flatnonzero(where < 0).tolist():
-        reasons[i] = "join its affinity group"
+        reasons[i] = Reason(MoveKind.JOIN_AFFINITY)
     for i in np.flatnonzero(where >= 0).tolist():
         h = int(where[i])
         if inv.maintenance[h]:
-            where[i], reasons[i] = -1, f"leave {names[h]} (maintenance)"
+            where[i], reasons[i] = -1, Reason(MoveKind.MAINTENANCE, names[h])
         elif not items.allowed[i, h]:
-            where[i], reasons[i] = -1, f"may not run on {names[h]}"
+            where[i], reasons[i] = -1, Reason(MoveKind.NOT_ALLOWED, names[h])
     for i in range(len(items)):
         if where[i] >= 0 and any(where[j] == where[i] for j in items.conflicts[i] if j < i):
-            reasons[i] = f"anti-affinity on {names[int(where[i])]}"
+            reasons[i] = Reason(MoveKind.ANTI_AFFINITY, names[int(where[i])])
             where[i] = -1
     state = Hosts(inv, items, where)
     for h in range(len(inv.hosts)):
         for i in state.shed(h):
-            reasons[i] = f"relieve overloaded {names[h]}"
+            reasons[i] = Reason(MoveKind.RELIEVE, names[h])
     walk = Walk(state, before_items, reasons)
     failed = []
     for i in sorted(reasons, key=lambda i: (-items.peak[i], i)):
@@ -135,7 +135,7 @@ def _eject(walk: Walk, i: int, hosts: IntArray, exclude: int = -1) -> bool:
                 s.remove(u)
                 s.add(i, g)
                 s.add(u, target)
-                walk.reasons.setdefault(u, f"make room on {names[g]}")
+                walk.reasons.setdefault(u, Reason(MoveKind.MAKE_ROOM, names[g]))
                 return True
     return False
 
@@ -161,7 +161,7 @@ def free_hosts(
         if used.size <= 1:
             return
         fill = np.maximum(
-            s.peak[used] / s.cap[used], s.mem[used] / np.maximum(s.mem_cap[used], EPS)
+            s.peak[used] / s.cap[used], s.mem[used] / np.maximum(s.mem_cap[used], 1.0)
         )
         order = used[np.lexsort((used, fill, s.count[used]))]
         for h in order[:tries].tolist():
@@ -185,7 +185,7 @@ def free_hosts(
             return
 
 
-def _try_empty(walk: Walk, h: int, others: IntArray) -> tuple[Hosts, dict[int, str]] | None:
+def _try_empty(walk: Walk, h: int, others: IntArray) -> tuple[Hosts, dict[int, Reason]] | None:
     """Move every item off host ``h`` onto ``others``; None when one does not fit."""
     names = [x.name for x in walk.state.inv.hosts]
     trial = Walk(walk.state.copy(), walk.before, dict(walk.reasons))
@@ -194,7 +194,7 @@ def _try_empty(walk: Walk, h: int, others: IntArray) -> tuple[Hosts, dict[int, s
     items = items[np.lexsort((items, -s.items.peak[items]))]
     for i in items.tolist():
         s.remove(i)
-    reasons = {int(i): f"free {names[h]}" for i in items}
+    reasons = {int(i): Reason(MoveKind.FREE, names[h]) for i in items}
     for i in items.tolist():
         g = s.best_fit(i, others)
         if g >= 0:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from vmplan.model import EPS, BoolArray, IntArray, Inventory, sum_rows
-from vmplan.packing.items import Items, block_edges, block_reduce, block_sizes, top_samples
+from vmplan.constraints import padded_cpu_cap, padded_memory_cap
+from vmplan.engine.items import Items, block_edges, block_reduce, block_sizes, top_samples
+from vmplan.model import BoolArray, IntArray, Inventory, sum_rows
 
 
 class Hosts:
@@ -26,8 +27,8 @@ class Hosts:
         self.items = items
         self.where = where.copy()  # item -> host, -1 = unplaced
         n_hosts = len(inv.hosts)
-        self.cap = inv.cpu_cap * (1 + EPS) + EPS
-        self.mem_cap = inv.mem_cap * (1 + EPS)
+        self.cap = padded_cpu_cap(inv.cpu_cap)
+        self.mem_cap = padded_memory_cap(inv.mem_cap)
         placed = np.flatnonzero(self.where >= 0)
         self.load = sum_rows(items.demand, self.where, n_hosts)
         self.mem = np.bincount(self.where[placed], weights=items.memory[placed], minlength=n_hosts)

@@ -11,10 +11,10 @@ import math
 
 import numpy as np
 
-from vmplan.eligibility import Eligibility
+from vmplan.constraints import Eligibility, cpu_fits, memory_fits
+from vmplan.engine.items import Items
+from vmplan.engine.state import Hosts
 from vmplan.model import Inventory, RuleKind
-from vmplan.packing.items import Items
-from vmplan.packing.state import Hosts
 from vmplan.timefmt import time_of_day
 
 GIB = float(2**30)
@@ -73,27 +73,33 @@ def _shortfall(
             cost += 1e6
     combined = state.load[h] + items.demand[i]
     over = combined - inv.cpu_cap[h]
-    if (over > 1e-9).any():
+    short = ~cpu_fits(combined, inv.cpu_cap[h])
+    if short.any():
         t = int(np.argmax(over))
-        window = np.flatnonzero(over > 1e-9)
+        window = np.flatnonzero(short)
         span = f"{time_of_day(inv, int(window[0]))}-{time_of_day(inv, int(window[-1]) + 1)}"
         parts.append(
-            f"CPU short by {over[t]:.1f} cores at {time_of_day(inv, t)} "
+            f"CPU short by {_amount(over[t])} cores at {time_of_day(inv, t)} "
             f"(over the {host.cpu_limit:.0%} limit during {span})"
         )
         need = math.ceil(float(combined.max()) / host.cores * 100)
-        hint = f"{over[t]:.1f} more cores free on {host.name} at {span}"
+        hint = f"{_amount(over[t])} more cores free on {host.name} at {span}"
         if need <= 100 and limit_hint:
             hint += f", or with --cpu-limit {need}% it fits"
         hints.append(hint)
         cost += float(over[t]) / host.cores
     mem_over = state.mem[h] + items.memory[i] - inv.mem_cap[h]
-    if mem_over > 0:
-        parts.append(f"memory short by {mem_over / GIB:.1f} GiB")
-        hints.append(f"{mem_over / GIB:.1f} GiB more memory free on {host.name}")
+    if not memory_fits(state.mem[h] + items.memory[i], inv.mem_cap[h]):
+        parts.append(f"memory short by {_amount(mem_over / GIB)} GiB")
+        hints.append(f"{_amount(mem_over / GIB)} GiB more memory free on {host.name}")
         cost += float(mem_over / max(inv.mem_cap[h], 1.0))
     text = f"{host.name}: " + ("; ".join(parts) if parts else "fits alone but not with the rest")
     return cost, text, ("would fit with " + " and ".join(hints)) if hints else None
+
+
+def _amount(value: float) -> str:
+    """A shortfall with one decimal; one too small to show is "under 0.1", never "0.0"."""
+    return f"{value:.1f}" if value >= 0.05 else "under 0.1"
 
 
 def _name(inv: Inventory, items: Items, j: int) -> str:
