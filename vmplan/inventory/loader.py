@@ -50,7 +50,12 @@ def load(
         problems += found
         if spec is not None:
             specs.append(spec)
-    inventory = _build(specs, problems, series_roots)
+    try:
+        inventory = _build(specs, problems, series_roots)
+    except MemoryError:  # the series of a fleet too large for the memory there is
+        files = ", ".join(str(p) for p in paths)
+        problems.append(read.out_of_memory(files))
+        inventory = None
     if inventory is None or _errors(problems):
         raise InputError(problems)
     sources = (*(Path(p) for p in paths), *_csv_sources(specs, series_roots))
