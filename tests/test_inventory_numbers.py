@@ -329,3 +329,38 @@ def test_the_schema_accepts_every_interval_the_loader_accepts(write: object, int
     path = write("inv.yaml", f'version: 1\ninterval: "{interval}"\n' + HEAD[11:])  # type: ignore[operator]
     assert load([path]).inventory.interval_s > 0
     jsonschema.validate({"version": 1, "interval": interval}, inventory_schema())
+
+
+@pytest.mark.parametrize(
+    ("parse", "text", "message"),
+    [
+        (
+            "parse_size",
+            "9" * 400 + "GiB",
+            "expected a size up to 1024TiB, got '" + "9" * 37 + "...'",
+        ),
+        (
+            "parse_duration",
+            "9" * 400 + "s",
+            "expected a duration up to 365d, got '" + "9" * 37 + "...'",
+        ),
+        (
+            "parse_bandwidth",
+            "9" * 400 + "Gbit/s",
+            "expected a bandwidth up to 1000GB/s, got '" + "9" * 37 + "...'",
+        ),
+        (
+            "parse_percent",
+            "9" * 400 + "%",
+            "expected a percentage above 0% and at most 100%, got '" + "9" * 37 + "...'",
+        ),
+    ],
+)
+def test_every_unit_parser_refuses_a_number_past_its_bound(
+    parse: str, text: str, message: str
+) -> None:
+    from vmplan import units
+
+    with pytest.raises(ValueError) as info:
+        getattr(units, parse)(text)
+    assert str(info.value) == message
