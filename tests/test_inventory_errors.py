@@ -245,7 +245,7 @@ def test_series_values_out_of_range_or_not_numbers(problems_of):
     assert problems_of(f) == [
         (f, 9, 15, "vms[0].cpu[1]", f"{RANGE} 101"),
         (f, 9, 20, "vms[0].cpu[2]", f"{RANGE} -1"),
-        (f, 9, 24, "vms[0].cpu[3]", f"{NOT_FINITE} NaN"),
+        (f, 9, 24, "vms[0].cpu[3]", f"{NOT_FINITE} NaN; use null for a missing sample"),
         (f, 9, 30, "vms[0].cpu[4]", f"{NOT_FINITE} infinity"),
         (f, 9, 36, "vms[0].cpu[5]", "expected a number from 0 to 100, got 'busy'"),
         (f, 9, 42, "vms[0].cpu[6]", "expected a number from 0 to 100, got '50'"),
@@ -253,7 +253,7 @@ def test_series_values_out_of_range_or_not_numbers(problems_of):
         # in a string, every token has its own column
         (f, 14, 14, "vms[1].cpu[1]", f"{RANGE} 101"),
         (f, 14, 18, "vms[1].cpu[2]", f"{RANGE} -1"),
-        (f, 14, 21, "vms[1].cpu[3]", f"{NOT_FINITE} NaN"),
+        (f, 14, 21, "vms[1].cpu[3]", f"{NOT_FINITE} NaN; use null for a missing sample"),
         (f, 14, 25, "vms[1].cpu[4]", f"{NOT_FINITE} infinity"),
         (f, 14, 29, "vms[1].cpu[5]", "expected a number from 0 to 100, got 'busy'"),
     ]
@@ -469,7 +469,7 @@ def test_bad_cells_of_a_cpu_series_file(problems_of):
         (f, 2, 25, "rows[1][2]", "expected a number from 0 to 100 or an empty cell, got 'busy'"),
         (f, 3, 22, "rows[2][1]", f"{RANGE} 101"),
         (f, 4, 1, "rows[3]", "expected 3 cells like the header, got 2"),
-        (f, 5, 22, "rows[4][1]", f"{NOT_FINITE} NaN"),
+        (f, 5, 22, "rows[4][1]", f"{NOT_FINITE} NaN; leave the cell empty for a missing sample"),
         (f, 5, 26, "rows[4][2]", f"{NOT_FINITE} infinity"),
     ]
 
@@ -479,8 +479,7 @@ def test_bad_cells_of_a_cpu_series_file(problems_of):
     [
         ("1_0", "expected a number from 0 to 100 or an empty cell, got '1_0'"),
         ("\u0661", "expected a number from 0 to 100 or an empty cell, got '\u0661'"),
-        ('"5"', "expected a number from 0 to 100 or an empty cell, got '\"5\"'"),
-        ("nan", f"{NOT_FINITE} NaN"),
+        ("nan", f"{NOT_FINITE} NaN; leave the cell empty for a missing sample"),
         ("+inf", f"{NOT_FINITE} infinity"),
     ],
 )
@@ -544,7 +543,8 @@ def test_a_cpu_series_file_with_a_bad_header_or_no_rows(problems_of, write):
             2,
             13,
             "cpu_series",
-            "noheader.csv: expected a header row 'timestamp,<vm name>,<vm name>,...', got 'web01'",
+            "noheader.csv: expected a header row 'timestamp,<vm name>,<vm name>,...', found a "
+            "first line without commas (is it a CSV file?)",
         )
     ]
     assert problems_of(b) == [

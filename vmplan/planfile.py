@@ -23,6 +23,10 @@ from vmplan.model import Command, Inventory, Move, MoveKind, Plan, Reason
 from vmplan.problems import InputError, Level, Problem, did_you_mean
 
 RULE = "plan"
+#: The longest a migration can be said to take: about 31 years.
+MAX_SECONDS = 1_000_000_000
+#: Python's limit on the digits of one int conversion.
+MAX_INT_DIGITS = 4300
 COMMANDS = tuple(c.value for c in Command)
 
 JsonPath = tuple[str | int, ...]
@@ -135,10 +139,23 @@ class _Checker:
                 continue
             wave = item["wave"]
             if not _is_int(wave) or wave < 1:
-                self.error((*path, "wave"), f"expected a wave number from 1, got {wave!r}")
+                self.error((*path, "wave"), f"expected a wave number from 1, got {_shown(wave)}")
+            elif wave > len(value):
+                self.error(
+                    (*path, "wave"),
+                    f"expected a wave number up to {len(value):,} (the number of migrations), "
+                    f"got {_shown(wave)}",
+                )
+                wave = 0
             seconds = item.get("seconds", 0.0)
             if not _is_number(seconds) or seconds < 0:
-                self.error((*path, "seconds"), f"expected seconds >= 0, got {seconds!r}")
+                self.error((*path, "seconds"), f"expected seconds >= 0, got {_shown(seconds)}")
+            elif seconds > MAX_SECONDS:
+                self.error(
+                    (*path, "seconds"),
+                    f"expected seconds up to {MAX_SECONDS:,}, got {_shown(seconds)}",
+                )
+                seconds = 0.0
             temporary = item.get("temporary", False)
             reason = item.get("reason", "")
             vm = self.vm((*path, "vm"), item["vm"])
@@ -167,7 +184,14 @@ class _Checker:
                 flags[key] = default
         bound = doc.get("lower_bound")
         if bound is not None and (not _is_int(bound) or bound < 0):
-            self.error(("lower_bound",), f"expected a host count or null, got {bound!r}")
+            self.error(("lower_bound",), f"expected a host count or null, got {_shown(bound)}")
+            bound = None
+        elif bound is not None and bound > len(self.inv.hosts):
+            self.error(
+                ("lower_bound",),
+                f"expected a host count up to {len(self.inv.hosts)} (the inventory's hosts), "
+                f"got {_shown(bound)}",
+            )
             bound = None
         return str(command), bool(flags["feasible"]), bound, bool(flags["optimal"])
 
@@ -177,7 +201,34 @@ def _is_int(v: Any) -> bool:
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    if isinstance(v, float):
+        return math.isfinite(v)
+    return _is_int(v)  # an int of any size (math.isfinite would overflow on a huge one)
+
+
+def _shown(v: Any) -> str:
+    """A value as a message quotes it (repr), a long one shortened."""
+    text = repr(v)
+    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
+
+
+class _HugeInt(float):
+    """A JSON integer too long for Python to convert (past 4,300 digits): an infinity that says
+    what it was written as, so the checks report it as out of range at its position."""
+
+    digits: int
+
+    def __new__(cls, text: str) -> _HugeInt:
+        self = super().__new__(cls, "-inf" if text.startswith("-") else "inf")
+        self.digits = len(text.lstrip("-"))
+        return self
+
+    def __repr__(self) -> str:
+        return f"an integer of {self.digits:,} digits"
+
+
+def _parse_int(text: str) -> int | float:
+    return _HugeInt(text) if len(text.lstrip("-")) > MAX_INT_DIGITS else int(text)
 
 
 def _kind(v: Any) -> str:
@@ -199,7 +250,7 @@ def read_plan(
     """
     duplicates = _DuplicateKeys()
     try:
-        doc = json.loads(text, object_pairs_hook=duplicates)
+        doc = json.loads(text, object_pairs_hook=duplicates, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         message = f"not valid JSON: {exc.msg} (expected the output of vmplan pack --format json)"
         raise InputError([Problem(file, exc.lineno, exc.colno, "", message, RULE)]) from None
@@ -268,6 +319,14 @@ _SCALAR = re.compile(r"[^\s,\]}]+")
 _SPACE = re.compile(r"[ \t\n\r]*")
 
 
+def _end(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    """Where ``pattern`` matching at ``pos`` ends (the text is valid JSON: it always matches)."""
+    found = pattern.match(text, pos)
+    if found is None:
+        raise AssertionError(f"{pattern.pattern!r} does not match at {pos} of valid JSON")
+    return found.end()
+
+
 def locate(
     text: str,
 ) -> tuple[dict[JsonPath, int], dict[JsonPath, int], list[tuple[JsonPath, int]]]:
@@ -280,7 +339,7 @@ def locate(
     duplicates: list[tuple[JsonPath, int]] = []
     # frame: [path, is_object, current key or index, keys seen, expecting a key]
     stack: list[list[Any]] = []
-    pos = _SPACE.match(text, 0).end()  # type: ignore[union-attr]
+    pos = _end(_SPACE, text, 0)
 
     def value_path() -> JsonPath:
         if not stack:
@@ -292,7 +351,7 @@ def locate(
         c = text[pos]
         frame = stack[-1] if stack else None
         if c == '"':
-            end = _STRING.match(text, pos).end()  # type: ignore[union-attr]
+            end = _end(_STRING, text, pos)
             if frame is not None and frame[1] and frame[4]:
                 key = json.loads(text[pos:end])
                 path = (*frame[0], key)
@@ -322,6 +381,6 @@ def locate(
             pos += 1
         else:
             values[value_path()] = pos
-            pos = _SCALAR.match(text, pos).end()  # type: ignore[union-attr]
-        pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+            pos = _end(_SCALAR, text, pos)
+        pos = _end(_SPACE, text, pos)
     return keys, values, duplicates

@@ -1,7 +1,7 @@
 """Load benchmark: time and peak memory of ``vmplan.inventory.load`` on a large inventory.
 
     python tests/bench/bench_load.py [--vms 10000] [--samples 2016] [--repeat 3] [--lists]
-                                     [--profile CASE]
+                                     [--profile CASE] [--parsers]
 
 Builds, in a temporary folder (fixed seed), the same fleet written two ways: every VM's series as
 an inline string (``cpu: "12.5 13 ..."``) and as one wide ``cpu_series`` CSV; ``--lists`` adds
@@ -15,6 +15,10 @@ numbers are independent: ``load`` is the wall time of ``load()`` alone (the best
 runs), ``peak RSS`` the process's high-water resident set after loading (VmHWM on Linux, else
 ru_maxrss) and ``+load`` its growth over the mark before ``load()`` (interpreter, numpy and vmplan
 already imported). ``--profile CASE`` prints the top of a cProfile of one load.
+
+``--parsers`` times only the parse of the fleet CSV (``csvseries.parse_csv`` on its bytes), with
+the vectorised plain-decimal reader (``decimals.py``) and with numpy's ``loadtxt`` path, in
+alternation in one fresh process, ``--repeat`` times each, on 2 threads and on 1.
 """
 
 from __future__ import annotations
@@ -161,6 +165,31 @@ def child(path: str, profile: bool) -> None:
     )
 
 
+def parsers(csv: str, repeat: int) -> None:
+    """Runs in a fresh process: parse_csv with and without decimals.csv_columns, alternating."""
+    from unittest import mock
+
+    from vmplan.inventory import csvseries, decimals
+
+    data = Path(csv).read_bytes()
+    real = decimals.csv_columns
+    for workers in (2, 1):
+        times: dict[str, list[float]] = {"decimals": [], "loadtxt": []}
+        for _ in range(repeat):
+            for name, reader in (("decimals", real), ("loadtxt", lambda *a, **k: None)):
+                with mock.patch.object(decimals, "csv_columns", reader):
+                    start = time.perf_counter()
+                    table, problems = csvseries.parse_csv(data, csv, workers=workers)
+                    times[name].append(time.perf_counter() - start)
+                assert table is not None and not problems
+                del table
+        for name, runs in times.items():
+            print(
+                f"{name:<9} {workers} thread(s)  best {min(runs):.2f} s  "
+                f"runs {' '.join(f'{t:.2f}' for t in runs)}"
+            )
+
+
 def run(path: Path, profile: bool = False) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", str(path), *(["--profile-child"] if profile else [])],
@@ -179,12 +208,19 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--lists", action="store_true", help="also inline YAML lists (slow)")
     parser.add_argument("--profile", choices=CASES, help="print a cProfile of one load")
+    parser.add_argument(
+        "--parsers", action="store_true", help="time the CSV parse: decimals.py against loadtxt"
+    )
+    parser.add_argument("--parsers-child", help=argparse.SUPPRESS)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--build", help=argparse.SUPPRESS)
     parser.add_argument("--profile-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.profile_child)
+        return
+    if args.parsers_child:
+        parsers(args.parsers_child, args.repeat)
         return
     lists = args.lists or args.profile == "list"
     if args.build:
@@ -205,6 +241,11 @@ def main() -> None:
         )
         if args.profile:
             run(paths[args.profile], profile=True)
+            return
+        if args.parsers:
+            csv = str(paths["csv"].parent / "cpu.csv")
+            command = [sys.executable, __file__, "--parsers-child", csv, "--repeat", str(args.repeat)]
+            subprocess.run(command, check=True)
             return
         header = f"{'case':<8} {'files':>10} {'load (best)':>12} {'runs (s)':>22} {'peak RSS':>10} {'+load':>10}"
         print(header)

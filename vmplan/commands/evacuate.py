@@ -18,8 +18,8 @@ from vmplan.problems import did_you_mean
 from vmplan.render import formats
 from vmplan.render import plan as render_plan
 from vmplan.render.escape import printable
-from vmplan.timefmt import time_of_day
-from vmplan.units import format_duration, plural
+from vmplan.timefmt import format_duration, time_of_day
+from vmplan.units import plural
 
 if TYPE_CHECKING:
     from vmplan.evacuate import Summary, Window

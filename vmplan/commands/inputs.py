@@ -22,6 +22,9 @@ from vmplan.render.formats import PlanFormat
 
 T = TypeVar("T")
 
+#: Folders besides each inventory's own that a cpu_series CSV may be read from.
+SERIES_ROOTS = "VMPLAN_SERIES_ROOTS"
+
 
 @dataclass(frozen=True, slots=True)
 class Read:
@@ -41,8 +44,9 @@ def load_inventory(paths: list[Path], fmt: str, command: str, text_to_stdout: bo
     json and github go to stdout, where tools read them; text goes to stderr, or to stdout when
     the problems are the command's product (check).
     """
+    roots = [Path(p) for p in os.environ.get(SERIES_ROOTS, "").split(os.pathsep) if p.strip()]
     try:
-        loaded = load(paths)
+        loaded = load(paths, series_roots=roots)
     except InputError as exc:
         status = render_problems.Status.INVALID
         summary = render_problems.summary_line(exc.problems, status, "")

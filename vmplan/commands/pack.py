@@ -20,7 +20,8 @@ from vmplan.render import formats
 from vmplan.render import plan as render_plan
 from vmplan.render import sizing as render_sizing
 from vmplan.render.escape import printable
-from vmplan.units import format_duration, plural
+from vmplan.timefmt import format_duration
+from vmplan.units import plural
 
 if TYPE_CHECKING:
     from vmplan.model import IntArray, Inventory

@@ -22,9 +22,9 @@ from vmplan.importers.model import (
     VmRecord,
     Window,
 )
-from vmplan.inventory.series import _span  # the inventory's own spelling of a duration
 from vmplan.model import FloatArray
 from vmplan.problems import InputError, Level, Problem
+from vmplan.timefmt import exact_duration
 
 RULE = "import"
 #: Sources measure a little above 100 % now and then (a rate over a jittered scrape); up to this
@@ -104,8 +104,8 @@ def _usable(
                 0,
                 "interval",
                 f"{len(coarse)} VM(s) ({shown}{', ...' if len(coarse) > 5 else ''}) have samples "
-                f"every {_span(worst)}, coarser than the interval of {_span(interval_s)}; "
-                f"import with --interval {_span(worst)} (values are never invented)",
+                f"every {exact_duration(worst)}, coarser than the interval of {exact_duration(interval_s)}; "
+                f"import with --interval {exact_duration(worst)} (values are never invented)",
                 RULE,
             )
         )

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from vmplan.importers.model import Fleet
-from vmplan.inventory.series import _span
+from vmplan.timefmt import exact_duration
 from vmplan.units import SIZE_UNITS
 
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
@@ -70,7 +70,7 @@ def _stamp(t: datetime) -> str:
 def inventory_yaml(fleet: Fleet, csv_name: str | None, header: str) -> str:
     """The inventory v1 YAML; ``csv_name`` (relative to it) when any VM's series is in the CSV."""
     lines = [f"# {line}" for line in header.splitlines()]
-    lines += ["version: 1", f"interval: {_span(fleet.interval_s)}"]
+    lines += ["version: 1", f"interval: {exact_duration(fleet.interval_s)}"]
     if fleet.start is not None:
         lines.append(f"start: {_stamp(fleet.start)}")
     if csv_name is not None:

@@ -7,7 +7,7 @@ from datetime import UTC, timedelta
 import numpy as np
 
 from vmplan.importers.model import Fleet
-from vmplan.inventory.series import _span
+from vmplan.timefmt import exact_duration
 
 #: at most this many names per line; the rest are counted
 SHOWN = 20
@@ -28,7 +28,7 @@ def lines(fleet: Fleet) -> list[str]:
         fmt = "%Y-%m-%dT%H:%M:%SZ"
         out.append(
             f"time: {fleet.start.astimezone(UTC).strftime(fmt)} .. "
-            f"{end.astimezone(UTC).strftime(fmt)}, {n} samples every {_span(fleet.interval_s)}"
+            f"{end.astimezone(UTC).strftime(fmt)}, {n} samples every {exact_duration(fleet.interval_s)}"
         )
     known = (
         np.count_nonzero(~np.isnan(fleet.cpu_percent), axis=1)

@@ -102,22 +102,25 @@ def csv_columns(body: bytes, n: int, workers: int = WORKERS) -> tuple[FloatArray
     Blank lines are skipped. None when a row has another number of cells or a cell is not a plain
     decimal (the caller's general parser then decides and reports).
     """
-    rows = []
+    rows = []  # the lines themselves: cutting off each stamp here would copy the whole body
+    firsts = []  # where each row's first comma is
     stamps: Stamps = []
     for i, line in enumerate(body.split(b"\n")):
         if line:
-            stamp, comma, cells = line.partition(b",")
-            if not comma or cells.count(b",") != n - 1:
+            comma = line.find(b",")
+            if comma < 0 or line.count(b",") != n:
                 return None
-            rows.append(cells)
-            stamps.append((i + 2, stamp))
+            rows.append(line)
+            firsts.append(comma + 1)
+            stamps.append((i + 2, line[:comma]))
     if not rows or n == 0:
         return None
     out = np.empty((n, len(rows)), dtype=np.float64)
 
     def block(k: int) -> bool:
         part = rows[k : k + BLOCK_ROWS]
-        buf = np.frombuffer(b",".join(part) + b",", dtype=np.uint8)
+        cells = [row[first:] for row, first in zip(part, firsts[k : k + BLOCK_ROWS], strict=True)]
+        buf = np.frombuffer(b",".join(cells) + b",", dtype=np.uint8)
         values = parse_cells(buf, n * len(part))
         if values is None:
             return False

@@ -2,15 +2,19 @@
 
 A regular file's size is known before reading, but a device or a pipe (``/dev/zero``, a process
 substitution) reports 0 and may never end; so reading stops one byte past the limit, and after
-the first block when that block already shows binary data.
+the first block when that block already shows binary data. Memory grows with what is read, never
+with the limit: a 29-byte file costs a few kilobytes however high the limit is.
 """
 
 from __future__ import annotations
 
 import codecs
+import os
 from pathlib import Path
 
 SNIFF_BYTES = 65536
+#: Read at least this much at a time from a stream of unknown size.
+CHUNK_BYTES = 1 << 20
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -21,7 +25,16 @@ def read_limited(path: Path, max_bytes: int) -> bytes:
         head = f.read(min(SNIFF_BYTES, max_bytes + 1))
         if b"\0" in head:
             return head
-        return head + f.read(max_bytes + 1 - len(head))
+        size = os.fstat(f.fileno()).st_size  # 0 for a pipe or a device: read it in chunks
+        parts = [head]
+        got = len(head)
+        while got <= max_bytes:
+            block = f.read(min(max_bytes + 1 - got, max(CHUNK_BYTES, size + 1 - got)))
+            if not block:
+                break
+            parts.append(block)
+            got += len(block)
+        return b"".join(parts)
 
 
 def text_problem(data: bytes, kind: str) -> str | None:

@@ -5,19 +5,33 @@ from __future__ import annotations
 from typing import Any
 
 from vmplan import units
-from vmplan.inventory.schema import HOST_KEYS, LIMIT_KEYS, RULE_KEYS, TOP_KEYS, VM_KEYS
+from vmplan.inventory.specs import (
+    HOST_KEYS,
+    LIMIT_KEYS,
+    MAX_CORES,
+    MAX_VCPUS,
+    RULE_KEYS,
+    TOP_KEYS,
+    VM_KEYS,
+)
 from vmplan.model import RuleKind
 
 SCHEMA_ID = "https://vmplan.dev/schema/inventory-v1.json"
 
+
+def _quantity(unit: str) -> str:
+    """The pattern of a quantity as :mod:`vmplan.units` reads it (surrounding spaces allowed)."""
+    return rf"^\s*{units.NUMBER}\s*(?:{unit})\s*$"
+
+
 _SIZE = {
     "type": "string",
-    "pattern": r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*(" + "|".join(units.SIZE_UNITS) + r")$",
+    "pattern": _quantity("|".join(units.SIZE_UNITS)),
     "description": "A size with a unit: " + ", ".join(units.SIZE_UNITS) + ", e.g. 16GiB.",
 }
 _PERCENT = {
     "type": "string",
-    "pattern": r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*%$",
+    "pattern": _quantity("%"),
     "description": "A percentage above 0% and at most 100%, e.g. 80%.",
 }
 _NAME = {"type": ["string", "integer"], "minLength": 1}
@@ -40,54 +54,59 @@ _SERIES = {
 }
 
 
-def inventory_schema() -> dict[str, Any]:
-    host = {
+def _object(properties: dict[str, Any], keys: tuple[str, ...], required: list[str]) -> Any:
+    assert set(properties) == set(keys), "the JSON Schema and the loader know other keys"
+    return {
         "type": "object",
         "additionalProperties": False,
-        "required": ["name", "cpus", "memory"],
-        "properties": {
+        "required": required,
+        "properties": properties,
+    }
+
+
+def inventory_schema() -> dict[str, Any]:
+    host = _object(
+        {
             "name": _NAME,
             "cpus": {
                 "type": "number",
                 "exclusiveMinimum": 0,
+                "maximum": MAX_CORES,
                 "description": "Physical cores for VMs.",
             },
             "memory": _SIZE,
             "maintenance": {"type": "boolean", "description": "true: may not receive VMs."},
             "limits": _LIMITS,
         },
-    }
-    vm = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["name", "host", "vcpus", "memory"],
-        "properties": {
+        HOST_KEYS,
+        ["name", "cpus", "memory"],
+    )
+    vm = _object(
+        {
             "name": _NAME,
             "host": {**_NAME, "description": "The host the VM runs on today."},
-            "vcpus": {"type": "integer", "exclusiveMinimum": 0},
+            "vcpus": {"type": "integer", "exclusiveMinimum": 0, "maximum": MAX_VCPUS},
             "memory": _SIZE,
             "cpu": _SERIES,
         },
-    }
-    rule = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["type", "vms"],
-        "properties": {
+        VM_KEYS,
+        ["name", "host", "vcpus", "memory"],
+    )
+    rule = _object(
+        {
             "type": {"enum": [k.value for k in RuleKind]},
             "vms": {"type": "array", "minItems": 1, "items": _NAME},
             "hosts": {"type": "array", "minItems": 1, "items": _NAME},
             "name": _NAME,
         },
-    }
-    assert set(host["properties"]) == set(HOST_KEYS)  # type: ignore[call-overload]
-    assert set(vm["properties"]) == set(VM_KEYS)  # type: ignore[call-overload]
-    assert set(rule["properties"]) == set(RULE_KEYS)  # type: ignore[call-overload]
+        RULE_KEYS,
+        ["type", "vms"],
+    )
     top = {
         "version": {"const": 1},
         "interval": {
             "type": "string",
-            "pattern": r"^([0-9]+(\.[0-9]*)?)\s*(s|m|h|d)$",
+            "pattern": _quantity("|".join(units.DURATION_UNITS)),
             "description": "Spacing of the samples, e.g. 5m (default 5m).",
         },
         "start": {"type": "string", "description": "Time of the first sample (ISO 8601)."},

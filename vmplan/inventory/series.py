@@ -1,8 +1,9 @@
-"""CPU series: inline lists, whitespace-separated strings and wide CSV files, all into numpy.
+"""CPU series written inline: YAML lists and whitespace-separated strings, into numpy.
 
-Series values are utilisation in % of the VM's own vCPUs, 0..100. Missing samples (YAML null, an
-empty CSV cell) come back as NaN so the loader can fill them conservatively; anything else that is
-not a number in range is a problem with a position.
+Series values are utilisation in % of the VM's own vCPUs, 0..100. Missing samples (YAML null)
+come back as NaN so the loader can fill them conservatively; anything else that is not a number
+in range is a problem with a position, with advice for the usual mistakes (:func:`hint`).
+Wide CSV files are read by :mod:`.csvseries`.
 """
 
 from __future__ import annotations
@@ -11,42 +12,46 @@ import io
 import math
 import re
 import warnings
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 
-from vmplan.inventory import decimals, files
+from vmplan.inventory import numbers
 from vmplan.inventory import yamlnodes as yn
 from vmplan.model import FloatArray
 from vmplan.problems import Position, Problem
 
 RULE = "series"
 _TOKEN = re.compile(r"\S+")
-# An empty CSV cell is rewritten to this before numpy parses the file; it can never be a valid
-# sample (those lie in 0..100), so a cell that really holds it is read as missing, not as an error.
-_MISSING_SENTINEL = -9.87654321e300
-_SENTINEL_BYTES = b"-9.87654321e300"
-# what numpy's parsers read as a number; the Python passes accept exactly this (float() would also
-# take '1_0' or non-ASCII digits, which the fast paths refuse)
-_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
-_NONFINITE = ("nan", "inf", "infinity")
 
 
-def _parse_number(token: str) -> float | None:
-    """A number as numpy reads it (NaN and infinities included, for their own messages)."""
-    if _NUMBER.match(token) or token.lower().lstrip("+-") in _NONFINITE:
-        return float(token)
-    return None
-
-
-def _range_problem(value: float) -> str:
+def range_problem(value: float) -> str:
+    if isinstance(value, int) and not -1e300 < value < 1e300:  # no float holds it
+        return f"expected a value from 0 to 100 (% of the VM's vCPUs), got {numbers.shown(value)}"
     if math.isnan(value):
         return "expected a number from 0 to 100 (% of the VM's vCPUs), got NaN"
     if math.isinf(value):
         return "expected a number from 0 to 100 (% of the VM's vCPUs), got infinity"
     return f"expected a value from 0 to 100 (% of the VM's vCPUs), got {value:g}"
+
+
+_MISSING_WORDS = frozenset({"-", "--", "?", "n/a", "na", "none", "nan", "null", "~"})
+
+
+def hint(token: str, missing: str) -> str:
+    """Advice for a sample that is not a number in range: ``missing`` says how a missing sample
+    is written where the token was found (null in YAML, an empty cell in a CSV)."""
+    low = token.lower()
+    if low in _MISSING_WORDS:
+        return f"; {missing} for a missing sample"
+    if token.endswith("%") and numbers.sample(token[:-1].strip()) is not None:
+        return "; write the number without '%'"
+    if "," in token and all(numbers.sample(p) is not None for p in token.split(",") if p):
+        return "; separate samples with spaces, not commas"
+    return ""
+
+
+YAML_MISSING = "use null"
+CSV_MISSING = "leave the cell empty"
 
 
 def from_sequence(file: str, path: str, node: yn.Sequence) -> tuple[FloatArray, list[Problem]]:
@@ -63,18 +68,19 @@ def from_sequence(file: str, path: str, node: yn.Sequence) -> tuple[FloatArray, 
                 Problem.at(
                     yn.position(file, item),
                     f"{path}[{i}]",
-                    f"expected a number from 0 to 100, got {yn.kind_name(item)}",
+                    f"expected a number from 0 to 100, got {yn.kind_name(item)}"
+                    + (hint(item.value, YAML_MISSING) if isinstance(item, yn.Scalar) else ""),
                     RULE,
                 )
             )
             values[i] = 0
             continue
-        f = float(value)
-        if not 0 <= f <= 100:
-            problems.append(
-                Problem.at(yn.position(file, item), f"{path}[{i}]", _range_problem(f), RULE)
-            )
-        values[i] = f
+        if not 0 <= value <= 100:  # before float(): a 400-digit integer has no float
+            message = range_problem(value) + (hint("nan", YAML_MISSING) if value != value else "")
+            problems.append(Problem.at(yn.position(file, item), f"{path}[{i}]", message, RULE))
+            values[i] = 0
+            continue
+        values[i] = value
     return values, problems
 
 
@@ -113,255 +119,14 @@ def _string_slow(file: str, path: str, node: yn.Scalar) -> tuple[FloatArray, lis
         if token in ("null", "~"):
             out.append(float("nan"))
             continue
-        f = _parse_number(token)
+        f = numbers.sample(token)
         if f is None:
-            problems.append(
-                Problem.at(
-                    where, f"{path}[{i}]", f"expected a number from 0 to 100, got {token!r}", RULE
-                )
-            )
+            message = f"expected a number from 0 to 100, got {token!r}" + hint(token, YAML_MISSING)
+            problems.append(Problem.at(where, f"{path}[{i}]", message, RULE))
             out.append(0.0)
             continue
         if not 0 <= f <= 100:
-            problems.append(Problem.at(where, f"{path}[{i}]", _range_problem(f), RULE))
+            message = range_problem(f) + hint(token, YAML_MISSING)
+            problems.append(Problem.at(where, f"{path}[{i}]", message, RULE))
         out.append(f)
     return np.asarray(out, dtype=np.float64), problems
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class CsvSeries:
-    columns: dict[str, int]  # VM name -> column in ``values``
-    values: FloatArray  # (columns, samples), every column's series contiguous; NaN = missing
-    stamps: tuple[tuple[int, str], ...]  # (line in the file, first cell) of every sample's row
-
-
-def read_csv(path: Path, shown: str, max_bytes: int) -> tuple[CsvSeries | None, list[Problem]]:
-    """A wide CSV ``timestamp,<vm>,<vm>,...`` with one row per sample.
-
-    ``shown`` is the file name as messages print it. Plain decimals are read by
-    :mod:`.decimals`, anything else by numpy's ``loadtxt``; only when that fails or a value is out
-    of range does a Python pass run, to report every bad cell with its line and column.
-    """
-    top = Position(shown, 1, 1)
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return None, [
-                Problem.at(
-                    top,
-                    "",
-                    f"file is {size / 2**20:,.0f} MiB, over the {max_bytes >> 20} MiB limit",
-                    "input",
-                )
-            ]
-        data = files.read_limited(path, max_bytes)  # a pipe or device has no size to check
-    except OSError as exc:
-        return None, [
-            Problem.at(top, "", f"cannot read the CPU series file: {exc.strerror}", "input")
-        ]
-    if len(data) > max_bytes:
-        return None, [Problem.at(top, "", f"file is over the {max_bytes >> 20} MiB limit", "input")]
-    return parse_csv(data, shown)
-
-
-def parse_csv(
-    data: bytes, shown: str, workers: int = decimals.WORKERS
-) -> tuple[CsvSeries | None, list[Problem]]:
-    """The CSV's text (as read by :func:`read_csv`) into series, or every problem found."""
-    top = Position(shown, 1, 1)
-    not_text = files.text_problem(data, "CSV")
-    if not_text:
-        return None, [Problem.at(top, "", not_text, "input")]
-    data = data.replace(b"\r\n", b"\n")
-    head, _, body = data.partition(b"\n")
-    header = head.decode("utf-8-sig", "replace").split(",")
-    if len(header) < 2 or header[0].strip().lower() not in ("timestamp", "time"):
-        return None, [
-            Problem.at(
-                top,
-                "",
-                "expected a header row 'timestamp,<vm name>,<vm name>,...', "
-                f"got {head[:60].decode('utf-8', 'replace')!r}",
-                "input",
-            )
-        ]
-    problems: list[Problem] = []
-    columns: dict[str, int] = {}
-    col = len(header[0]) + 2
-    for j, raw in enumerate(header[1:]):
-        name = raw.strip().strip('"')
-        if name in columns:
-            problems.append(
-                Problem.at(
-                    Position(shown, 1, col),
-                    f"columns[{j + 1}]",
-                    f"duplicate column {name!r}",
-                    "duplicate",
-                )
-            )
-        columns.setdefault(name, j)
-        col += len(raw) + 1
-    n = len(header) - 1
-    fast = decimals.csv_columns(body, n, workers)  # plain decimals: fast, already by column
-    values, stamps = fast if fast is not None else (_loadtxt_columns(body, n), None)
-    if values is None or ((values < 0) | (values > 100)).any():  # NaN (missing) compares False
-        # the slow path is the authority: it reports every bad cell, or returns what it read
-        # (numpy refuses some cells that are fine, e.g. one holding only spaces: missing)
-        slow, found = _csv_slow(body, shown, n)
-        problems += found
-        if slow is None:
-            return None, problems
-        values = np.ascontiguousarray(slow.T)
-    if stamps is None:
-        stamps = [(i + 2, line.partition(b",")[0]) for i, line in enumerate(body.split(b"\n"))]
-        stamps = [(line, stamp) for line, stamp in stamps if stamp.strip()]
-    texts = tuple((line, stamp.decode("utf-8", "replace").strip()) for line, stamp in stamps)
-    return CsvSeries(columns, values, texts), problems
-
-
-def check_times(
-    table: CsvSeries, shown: str, start: datetime | None, interval_s: int
-) -> list[Problem]:
-    """When the CSV's first column holds ISO 8601 times: the first sample is at ``start`` (when
-    the inventory gives one) and every row follows the one before by ``interval``.
-
-    Otherwise the series would be added out of step with inline series and other files, and the
-    times of day in plans would be wrong. A first column of anything else (sample numbers, labels)
-    is not checked.
-    """
-    times: list[datetime] = []
-    for _line, text in table.stamps:
-        try:
-            t = datetime.fromisoformat(text)
-        except ValueError:
-            return []
-        times.append(t if t.tzinfo else t.replace(tzinfo=UTC))
-    problems: list[Problem] = []
-    if start is not None and times and times[0] != start:
-        line, text = table.stamps[0]
-        problems.append(
-            Problem.at(
-                Position(shown, line, 1),
-                "rows[1][0]",
-                f"the first sample is at {text}, but the inventory's start is "
-                f"{_iso(start)}; the series would be out of step",
-                RULE,
-            )
-        )
-    step = timedelta(seconds=interval_s)
-    off = [k for k in range(1, len(times)) if times[k] - times[k - 1] != step]
-    if off:
-        k = off[0]
-        line, text = table.stamps[k]
-        gap = (times[k] - times[k - 1]).total_seconds()
-        how = f"comes {_span(gap)} after" if gap > 0 else "does not come after"
-        more = f" ({len(off)} rows like this)" if len(off) > 1 else ""
-        problems.append(
-            Problem.at(
-                Position(shown, line, 1),
-                f"rows[{k + 1}][0]",
-                f"{text} {how} the sample before it, not the interval of {_span(interval_s)}"
-                f"{more}; leave a row of empty cells for a missing sample",
-                RULE,
-            )
-        )
-    return problems
-
-
-def _iso(t: datetime) -> str:
-    return t.isoformat().replace("+00:00", "Z")
-
-
-def _span(seconds: float) -> str:
-    """A duration as the inventory's ``interval`` writes it: ``20s``, ``5m``, ``1h``, ``1d``."""
-    s = int(seconds)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if s and s % size == 0:
-            return f"{s // size}{unit}"
-    return f"{seconds:g}s"
-
-
-def _loadtxt_columns(body: bytes, n: int) -> FloatArray | None:
-    """numpy's general parser (signs, exponents, spaces) as (columns, rows); None if it fails."""
-    filled = body
-    for _ in range(2 if b",," in body else 0):
-        filled = filled.replace(b",,", b"," + _SENTINEL_BYTES + b",")
-    if b",\n" in filled:
-        filled = filled.replace(b",\n", b"," + _SENTINEL_BYTES + b"\n")
-    if filled.endswith(b","):
-        filled += _SENTINEL_BYTES
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            values = np.loadtxt(
-                io.BytesIO(filled),
-                delimiter=",",
-                usecols=range(1, n + 1),
-                comments=None,
-                dtype=np.float64,
-                ndmin=2,
-            )
-    except (ValueError, UserWarning):
-        return None
-    # usecols ignores cells past the header's count: a row with one too many would shift
-    if values.shape[1] != n or filled.count(b",") != n * values.shape[0]:
-        return None
-    if values.shape[0] == 0 or not np.isfinite(values).all():
-        return None  # no rows, or a NaN or infinity written out: the slow path says where
-    values[values == _MISSING_SENTINEL] = np.nan
-    return np.ascontiguousarray(values.T)
-
-
-def _csv_slow(
-    body: bytes, shown: str, n: int, limit: int = 200
-) -> tuple[FloatArray | None, list[Problem]]:
-    """Every bad row or cell with its position, or the values when there is none (a Python pass)."""
-    problems: list[Problem] = []
-    out: list[list[float]] = []
-    text = body.decode("utf-8", "replace")
-    for i, line in enumerate(text.split("\n")):
-        if not line.strip():
-            continue
-        lineno = i + 2
-        cells = line.split(",")
-        row = len(out) + 1
-        out.append([math.nan] * n)
-        if len(cells) != n + 1:
-            problems.append(
-                Problem.at(
-                    Position(shown, lineno, 1),
-                    f"rows[{row}]",
-                    f"expected {n + 1} cells like the header, got {len(cells)}",
-                    RULE,
-                )
-            )
-            continue
-        col = len(cells[0]) + 2
-        for j, cell in enumerate(cells[1:]):
-            stripped = cell.strip()
-            message = None
-            f = _parse_number(stripped)
-            if f is not None:
-                out[-1][j] = f
-                message = None if 0 <= f <= 100 else _range_problem(f)
-            elif stripped:
-                message = f"expected a number from 0 to 100 or an empty cell, got {stripped!r}"
-            if message:
-                problems.append(
-                    Problem.at(Position(shown, lineno, col), f"rows[{row}][{j + 1}]", message, RULE)
-                )
-            col += len(cell) + 1
-        if len(problems) >= limit:
-            break
-    if not out:
-        problems.append(
-            Problem.at(
-                Position(shown, 1, 1),
-                "",
-                "expected rows of samples after the header, found none",
-                RULE,
-            )
-        )
-    if problems:
-        return None, problems
-    return np.array(out, dtype=np.float64).reshape(len(out), n), problems

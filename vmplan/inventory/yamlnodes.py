@@ -9,18 +9,19 @@ document that expands to more than :data:`EXPANSION_FACTOR` times its own size. 
 refused too: within the size limit, 250 MB of ``[0,0,0,...`` would otherwise take 30 GB.
 
 No object is ever constructed from a tag: scalars stay strings and are typed by the schema layer
-(:func:`plain_value`) with the YAML 1.1 core rules that the safe loader uses.
+(:func:`plain_value`) by the rules stated in :mod:`vmplan.inventory.numbers`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 from yaml.reader import ReaderError
 
+from vmplan.inventory import numbers
 from vmplan.problems import Position
 
 try:  # the C parser is an order of magnitude faster; the pure-Python one is the fallback
@@ -109,125 +110,13 @@ def compose(text: str) -> Node | None:
     Raises :class:`YamlError` for syntax errors, excessive nesting or alias expansion, and for a
     stream of several documents.
     """
-    stack: list[Sequence | Mapping] = []
-    pending_key: list[Node | None] = []
-    anchors: dict[str, Node] = {}
-    root: Node | None = None
-    events = 0
-    documents = 0
-    # one pass per event over a 10,000-VM inventory: plain local names, one type test per event
-    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
-    seq_start, map_start = yaml.SequenceStartEvent, yaml.MappingStartEvent
-    seq_end, map_end = yaml.SequenceEndEvent, yaml.MappingEndEvent
-    doc_start, stream_end = yaml.DocumentStartEvent, yaml.StreamEndEvent
-
-    def attach(node: Node) -> None:
-        nonlocal root
-        if not stack:
-            root = node
-            return
-        parent = stack[-1]
-        if type(parent) is Sequence:
-            parent.items.append(node)
-        elif pending_key[-1] is None:
-            pending_key[-1] = node
-        else:
-            key = pending_key[-1]
-            assert key is not None and type(parent) is Mapping
-            parent.items.append((key, node))
-            pending_key[-1] = None
-
+    composer = _Composer()
     loader: _Loader | None = None
     try:
         loader = _Loader(text)
-        while True:
-            event: Any = loader.get_event()  # narrowed by the type tests below
-            kind = type(event)
-            if kind is stream_end:
-                break
-            events += 1
-            if events > MAX_EVENTS:
-                line, col = _mark(event)
-                raise YamlError(
-                    line,
-                    col,
-                    f"more than {MAX_EVENTS:,} YAML nodes; write long CPU series as strings "
-                    '(cpu: "12 15 40 ...") or in a cpu_series CSV',
-                )
-            if kind is scalar_event:
-                mark = event.start_mark
-                tag = None if event.tag in (None, "!") else event.tag
-                value = event.value
-                style = event.style
-                # a plain scalar without a space or line break cannot be folded: skip the marks
-                verbatim = _verbatim(event) if style or " " in value or "\n" in value else True
-                node: Node = Scalar(
-                    mark.line + 1,
-                    mark.column + 1,
-                    tag,
-                    1,
-                    value,
-                    bool(event.implicit[0]) and not style,
-                    verbatim,
-                )
-                if event.anchor:
-                    anchors[event.anchor] = node
-                attach(node)
-            elif kind is seq_start or kind is map_start:
-                line, col = _mark(event)
-                if len(stack) >= MAX_DEPTH:
-                    raise YamlError(line, col, f"nesting deeper than {MAX_DEPTH} levels")
-                tag = None if event.tag in (None, "!") else event.tag
-                coll: Sequence | Mapping = (
-                    Sequence(line, col, tag) if kind is seq_start else Mapping(line, col, tag)
-                )
-                if event.anchor:
-                    anchors[event.anchor] = coll
-                stack.append(coll)
-                pending_key.append(None)
-            elif kind is seq_end or kind is map_end:
-                done = stack.pop()
-                pending_key.pop()
-                if type(done) is Sequence:
-                    done.size = 1 + sum([n.size for n in done.items])
-                else:
-                    assert type(done) is Mapping
-                    done.size = 1 + sum([k.size + v.size for k, v in done.items])
-                limit = max(EXPANSION_FLOOR, EXPANSION_FACTOR * events)
-                if done.size > limit:
-                    raise YamlError(
-                        done.line,
-                        done.column,
-                        "aliases expand this node to more than "
-                        f"{limit:,} nodes; refusing a document that expands like a "
-                        "'billion laughs' attack",
-                    )
-                attach(done)
-            elif kind is alias_event:
-                line, col = _mark(event)
-                target = anchors.get(event.anchor or "")
-                if target is None:  # the C parser leaves undefined aliases to the composer
-                    raise YamlError(line, col, f"unknown alias '*{event.anchor}'")
-                attach(target)
-            elif kind is doc_start:
-                documents += 1
-                if documents > 1:
-                    line, col = _mark(event)
-                    raise YamlError(
-                        line, col, "expected one YAML document, found a second one ('---')"
-                    )
+        composer.run(loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
-        message = " ".join(s for s in (exc.context, exc.problem) if s)
-        begun = exc.context_mark
-        if exc.context and exc.problem and begun is not None and begun.line + 1 != line:
-            # the problem shows where the parser gave up; say where the unfinished part began
-            where = f"at line {begun.line + 1}, column {begun.column + 1}"
-            message = f"{exc.problem} ({exc.context} {where})"
-        if mark is not None and text[mark.index : mark.index + 1] == "\t":
-            message += "; YAML indents with spaces, not tabs"
-        raise YamlError(line, col, f"invalid YAML: {message}") from None
+        raise _syntax_error(text, exc) from None
     except ReaderError as exc:  # a character YAML does not allow, e.g. a control one
         line, col = _reader_position(text, exc)
         char = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
@@ -239,25 +128,184 @@ def compose(text: str) -> Node | None:
     finally:
         if loader is not None:
             loader.dispose()
-    return root
+    return composer.root
+
+
+class _Composer:
+    """Nodes from parser events, with an explicit stack (no recursion) and the limits."""
+
+    def __init__(self) -> None:
+        self.stack: list[Sequence | Mapping] = []
+        self.pending_key: list[Node | None] = []
+        self.anchors: dict[str, Node] = {}
+        self.root: Node | None = None
+        self.events = 0
+        self.documents = 0
+
+    def run(self, loader: _Loader) -> None:
+        # one pass per event over a 10,000-VM inventory: plain local names, one type test per event
+        scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+        seq_start, map_start = yaml.SequenceStartEvent, yaml.MappingStartEvent
+        seq_end, map_end = yaml.SequenceEndEvent, yaml.MappingEndEvent
+        doc_start, stream_end = yaml.DocumentStartEvent, yaml.StreamEndEvent
+        get_event = loader.get_event
+        while True:
+            event: Any = get_event()  # narrowed by the type tests below
+            kind = type(event)
+            if kind is stream_end:
+                return
+            self.events += 1
+            if self.events > MAX_EVENTS:
+                self.too_many(event)
+            if kind is scalar_event:
+                self.scalar(event)
+            elif kind is seq_start or kind is map_start:
+                self.begin(event, kind is seq_start)
+            elif kind is seq_end or kind is map_end:
+                self.end()
+            elif kind is alias_event:
+                self.alias(event)
+            elif kind is doc_start:
+                self.document(event)
+
+    def attach(self, node: Node) -> None:
+        stack = self.stack
+        if not stack:
+            self.root = node
+            return
+        parent = stack[-1]
+        if type(parent) is Sequence:
+            parent.items.append(node)
+        elif self.pending_key[-1] is None:
+            self.pending_key[-1] = node
+        else:
+            key = self.pending_key[-1]
+            assert key is not None and type(parent) is Mapping
+            parent.items.append((key, node))
+            self.pending_key[-1] = None
+
+    def too_many(self, event: yaml.Event) -> NoReturn:
+        line, col = _mark(event)
+        raise YamlError(
+            line,
+            col,
+            f"more than {MAX_EVENTS:,} YAML nodes; write long CPU series as strings "
+            '(cpu: "12 15 40 ...") or in a cpu_series CSV',
+        )
+
+    def scalar(self, event: Any) -> None:
+        mark = event.start_mark
+        tag = None if event.tag in (None, "!") else event.tag
+        value = event.value
+        style = event.style
+        # a plain scalar without a space or line break cannot be folded: skip the marks
+        verbatim = _verbatim(event) if style or " " in value or "\n" in value else True
+        node = Scalar(
+            mark.line + 1,
+            mark.column + 1,
+            tag,
+            1,
+            value,
+            bool(event.implicit[0]) and not style,
+            verbatim,
+        )
+        if event.anchor:
+            self.anchors[event.anchor] = node
+        self.attach(node)
+
+    def begin(self, event: Any, sequence: bool) -> None:
+        line, col = _mark(event)
+        if len(self.stack) >= MAX_DEPTH:
+            raise YamlError(line, col, f"nesting deeper than {MAX_DEPTH} levels")
+        tag = None if event.tag in (None, "!") else event.tag
+        coll: Sequence | Mapping = Sequence(line, col, tag) if sequence else Mapping(line, col, tag)
+        if event.anchor:
+            self.anchors[event.anchor] = coll
+        self.stack.append(coll)
+        self.pending_key.append(None)
+
+    def end(self) -> None:
+        done = self.stack.pop()
+        self.pending_key.pop()
+        if type(done) is Sequence:
+            done.size = 1 + sum([n.size for n in done.items])
+        else:
+            assert type(done) is Mapping
+            done.size = 1 + sum([k.size + v.size for k, v in done.items])
+        limit = max(EXPANSION_FLOOR, EXPANSION_FACTOR * self.events)
+        if done.size > limit:
+            raise YamlError(
+                done.line,
+                done.column,
+                "aliases expand this node to more than "
+                f"{limit:,} nodes; refusing a document that expands like a "
+                "'billion laughs' attack",
+            )
+        self.attach(done)
+
+    def alias(self, event: Any) -> None:
+        line, col = _mark(event)
+        target = self.anchors.get(event.anchor or "")
+        if target is None:  # the C parser leaves undefined aliases to the composer
+            raise YamlError(line, col, f"unknown alias '*{event.anchor}'")
+        self.attach(target)
+
+    def document(self, event: Any) -> None:
+        self.documents += 1
+        if self.documents > 1:
+            line, col = _mark(event)
+            raise YamlError(line, col, "expected one YAML document, found a second one ('---')")
+
+
+def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> YamlError:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    message = " ".join(s for s in (exc.context, exc.problem) if s)
+    begun = exc.context_mark
+    if exc.context and exc.problem and begun is not None and begun.line + 1 != line:
+        # the problem shows where the parser gave up; say where the unfinished part began
+        where = f"at line {begun.line + 1}, column {begun.column + 1}"
+        message = f"{exc.problem} ({exc.context} {where})"
+    if mark is not None and text[mark.index : mark.index + 1] == "\t":
+        message += "; YAML indents with spaces, not tabs"
+    elif mark is not None and "flow" not in message:  # in [...] and {...} indentation is free
+        message += _indent_hint(text, mark.line)
+    return YamlError(line, col, f"invalid YAML: {message}")
+
+
+def _indent_hint(text: str, index: int) -> str:
+    """When the line the parser gave up on is indented differently from the line before it (say
+    3 spaces under 2 or 4), the usual cause: say which columns they start in."""
+    lines = text.split("\n", index + 1)[: index + 1]
+    if len(lines) <= index:
+        return ""
+    here = lines[index]
+    before = next(
+        (
+            k
+            for k in range(index - 1, -1, -1)
+            if lines[k].strip() and not lines[k].lstrip().startswith("#")
+        ),
+        None,
+    )
+    if before is None or not here.strip():
+        return ""
+    a = len(here) - len(here.lstrip(" "))
+    b = len(lines[before]) - len(lines[before].lstrip(" "))
+    if a == b:
+        return ""
+    return (
+        f"; check the indentation: line {index + 1} starts in column {a + 1}, line {before + 1} "
+        f"in column {b + 1} (the keys of one mapping, and the items of one list, line up)"
+    )
 
 
 def position(file: str, node: Node) -> Position:
     return Position(file, node.line, node.column)
 
 
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_BOOL = re.compile(
-    r"^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$"
-)
-_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$")
-_FLOAT = re.compile(
-    r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?"
-    r"|\.[0-9_]+(?:[eE][-+][0-9]+)?"
-    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
-    r"|[-+]?[0-9][0-9_]*(?:[eE][-+]?[0-9]+))$"
-)
-
+_NULL = re.compile(r"~|null|Null|NULL|")
+_BOOL = re.compile(r"yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF")
 PlainValue = str | int | float | bool | None
 
 
@@ -267,33 +315,22 @@ _NUMBER_START = frozenset("0123456789+-.")
 
 
 def plain_value(node: Scalar) -> PlainValue:
-    """The typed value of a scalar: quoted scalars are strings, plain ones follow YAML 1.1 rules."""
-    if node.tag is not None:
-        if node.tag.endswith(":str"):
-            return node.value
+    """The typed value of a scalar: quoted and tagged scalars are strings, plain ones follow the
+    rules of :mod:`vmplan.inventory.numbers` (null, booleans, integers, floats, else text)."""
+    if node.tag is not None or not node.plain:
         return node.value  # other tags are reported by the schema layer, never constructed
-    if not node.plain:
-        return node.value
     v = node.value
     first = v[:1]
     if first in _WORD_START:  # a null or a boolean, or just text
-        if _NULL.match(v):
+        if _NULL.fullmatch(v):
             return None
-        if _BOOL.match(v):
+        if _BOOL.fullmatch(v):
             return v.lower() in ("yes", "true", "on")
         return v
     if first not in _NUMBER_START:  # most names: no pattern can match
         return v
-    if _INT.match(v):
-        return int(v.replace("_", ""))
-    if _FLOAT.match(v):
-        low = v.replace("_", "").lower()
-        if low.endswith(".inf"):
-            return float("-inf") if low.startswith("-") else float("inf")
-        if low == ".nan":
-            return float("nan")
-        return float(low)
-    return v
+    number = numbers.plain_number(v)
+    return v if number is None else number
 
 
 def kind_name(node: Node) -> str:

@@ -196,11 +196,6 @@ def duration_label(seconds: int) -> str:
     return f"{seconds}s"
 
 
-def plural(count: int, word: str) -> str:
-    """``1 wave``, ``3 waves``."""
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
 def time_ticks(
     frame: Frame, n: int, interval_s: int, start: datetime | None, max_ticks: int = 8
 ) -> tuple[Tick, ...]:

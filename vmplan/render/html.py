@@ -16,7 +16,8 @@ from vmplan.model import Command, Inventory, Plan
 from vmplan.render import charts, svg
 from vmplan.render.report_model import HostRow, Panel, Report
 from vmplan.render.svg import percent
-from vmplan.units import format_bytes, format_duration
+from vmplan.timefmt import format_duration
+from vmplan.units import format_bytes, plural
 
 #: Okabe & Ito's colour-blind-safe palette (vermillion is kept for "over the limit").
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#F0E442")
@@ -118,7 +119,7 @@ def _plan_stats(report: Report, plan: Plan) -> list[str]:
         _stat("Hosts in use", f"{report.hosts_before} → {report.hosts_after}"),
         _stat("Freed hosts", f"{len(freed)}: {_names(freed)}" if freed else "none"),
         _stat("Lower bound", bound),
-        _stat("Migrations", f"{len(plan.moves)} in {charts.plural(plan.waves, 'wave')}{duration}"),
+        _stat("Migrations", f"{len(plan.moves)} in {plural(plan.waves, 'wave')}{duration}"),
     ]
     if plan.command is Command.EVACUATE:
         evacuated = ", ".join(report.inventory.hosts[h].name for h in plan.evacuated) or "none"
@@ -297,8 +298,8 @@ def waves(report: Report) -> str:
         )
     return (
         '<section class="waves"><h3>Migration waves</h3>'
-        f"<p class=sub>{charts.plural(len(plan.moves), 'migration')} in "
-        f"{charts.plural(plan.waves, 'wave')}, about "
+        f"<p class=sub>{plural(len(plan.moves), 'migration')} in "
+        f"{plural(plan.waves, 'wave')}, about "
         f"{format_duration(plan.total_seconds)}. The moves of a wave run at the same time; "
         "a wave lasts as long as its longest move.</p>"
         "<table><thead><tr><th>wave</th><th>wave time</th><th>VM</th><th>from</th><th>to</th>"

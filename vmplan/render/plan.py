@@ -21,8 +21,8 @@ from vmplan.constraints import cpu_fits
 from vmplan.model import Inventory, Move, Plan, host_loads, host_memory_use
 from vmplan.render.curves import sparkline
 from vmplan.render.escape import printable
-from vmplan.timefmt import iso_or_none, time_of_day
-from vmplan.units import format_bytes, format_duration
+from vmplan.timefmt import format_duration, iso_or_none, time_of_day
+from vmplan.units import format_bytes
 
 
 def _used(plan_placement: np.ndarray, n_hosts: int) -> np.ndarray:

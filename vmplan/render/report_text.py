@@ -15,7 +15,8 @@ from vmplan.render import charts
 from vmplan.render.curves import sparkline
 from vmplan.render.report_model import HostRow, Panel, Report
 from vmplan.render.svg import multi_day, percent
-from vmplan.units import format_duration
+from vmplan.timefmt import format_duration
+from vmplan.units import plural
 
 SPARK_WIDTH = 48
 MIN_SPARK_WIDTH = 8
@@ -96,7 +97,7 @@ def summary_line(report: Report) -> str:
     return (
         f"Plan ({plan.command}): {report.hosts_before} -> {report.hosts_after} hosts "
         f"({len(freed)} freed{names}), lower bound {bound}{proof}, "
-        f"{charts.plural(len(plan.moves), 'migration')} in {charts.plural(plan.waves, 'wave')}, "
+        f"{plural(len(plan.moves), 'migration')} in {plural(plan.waves, 'wave')}, "
         f"about {format_duration(plan.total_seconds)}; over the CPU limit: "
         f"{over_now} now, {over_after} after.{feasible}"
     )

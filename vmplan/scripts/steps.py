@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vmplan.model import Inventory, Plan
-from vmplan.units import format_duration, plural
+from vmplan.timefmt import format_duration
+from vmplan.units import plural
 
 
 @dataclass(frozen=True, slots=True)
