@@ -19,7 +19,16 @@ from vmplan.model import VM, Host, Inventory
 from vmplan.problems import Position
 
 GIB = 2**30
-PLANETLAB = Path(__file__).resolve().parents[3] / "shared" / "data" / "planetlab"
+#: ../shared/data next to the checkout (a worktree sits one folder deeper than the main one)
+DATA = next(
+    (
+        p / "shared" / "data"
+        for p in Path(__file__).resolve().parents
+        if (p / "shared" / "data").is_dir()
+    ),
+    Path(__file__).resolve().parents[3] / "shared" / "data",
+)
+PLANETLAB = DATA / "planetlab"
 
 
 def planetlab_days() -> list[Path]:

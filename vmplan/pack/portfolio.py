@@ -1,0 +1,248 @@
+"""The pack portfolio: the candidates found so far, the frontier, the time budget, and one
+function per strategy that adds to them.
+
+Every strategy turns a placement into candidates (:class:`Candidate`: hosts, migrations, the
+placement and why each item moves); the caller schedules the best one. Order and budget:
+
+1. ``first_fit``: first-fit decreasing by peak, relabelled onto today's hosts. It runs whatever
+   the deadline (``--time-limit 0`` too), so no plan is ever worse than one first-fit pass;
+2. ``walk_today``: repair today's placement, then free hosts one at a time (the frontier; on
+   small fleets, or when a migration budget is set);
+3. ``balanced``: the fixed-H construction and repair (:mod:`vmplan.engine.balanced`), searching
+   H from the lower bound up to one below the best count found, then restarts in the time left;
+4. ``variants``: best-fit and by-norm decreasing while time is left (small fleets);
+5. ``exact``: the MILP on small instances, which can prove optimality.
+
+Every constructed placement is relabelled onto today's hosts and then settled (items sent back to
+their host of today where it still takes them), so among plans with the fewest hosts the fewest
+migrations win.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vmplan.engine import balanced, construct
+from vmplan.engine.bounds import Bounds
+from vmplan.engine.items import Items
+from vmplan.engine.settings import Settings
+from vmplan.engine.state import Hosts
+from vmplan.model import IntArray, Inventory, MoveKind, Reason
+from vmplan.pack import exact
+from vmplan.pack.consolidate import TRIES_PER_ROUND, Walk, free_hosts
+
+Progress = Callable[[str], None]
+
+#: From this many VM groups on, fewer and cheaper strategies run.
+LARGE = 3000
+#: Hosts tried per round when freeing hosts of a large fleet (a failed try costs ~0.1 s there).
+TRIES_PER_ROUND_LARGE = 4
+#: Share of the budget the walk from today may take before the constructions on small fleets.
+WALK_SHARE = 0.3
+#: Restarts of the balanced construction (new seeds) once the search over H is done.
+RESTARTS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class PackSettings(Settings):
+    max_migrations: int | None = None
+    frontier: bool = False  # on large fleets, also walk from today's placement for the trade-off
+
+
+@dataclass(slots=True)
+class Candidate:
+    name: str
+    where: IntArray  # item -> host
+    reasons: dict[int, Reason]
+    hosts: int
+    migrations: int
+
+
+@dataclass(slots=True)
+class Portfolio:
+    """What the strategies share: the instance, the budget, and what they found."""
+
+    inv: Inventory
+    items: Items
+    settings: PackSettings
+    bounds: Bounds
+    before: IntArray  # item -> host today (-1 where split)
+    walk: Walk  # today's placement, repaired; the walk from today improves it in place
+    failed: list[int]  # items the repair could not put back
+    say: Progress
+    deadline: float
+    candidates: list[Candidate] = field(default_factory=list)
+    frontier: list[tuple[int, int]] = field(default_factory=list)
+    over_budget: list[int] = field(default_factory=list)  # migrations of plans over the budget
+    walked: bool = False
+    lower: int = 0
+
+    @property
+    def large(self) -> bool:
+        return len(self.items) > LARGE
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def keep(self, c: Candidate) -> None:
+        self.frontier.append((c.hosts, c.migrations))
+        budget = self.settings.max_migrations
+        if budget is None or c.migrations <= budget:
+            self.candidates.append(c)
+        else:
+            self.over_budget.append(c.migrations)
+
+    def best(self) -> Candidate | None:
+        return min(self.candidates, key=rank) if self.candidates else None
+
+    def upper(self) -> int:
+        """The fewest hosts of any candidate (all open hosts + 1 when there is none)."""
+        c = self.best()
+        return c.hosts if c is not None else int((~self.inv.maintenance).sum()) + 1
+
+    def offer(self, name: str, walk: Walk) -> None:
+        for h, m, w, r in walk.frontier:
+            self.keep(Candidate(name, w, r, h, m))
+
+    def offer_state(self, name: str, state: Hosts, improve: bool) -> None:
+        """A constructed placement: relabelled onto today's hosts, settled, optionally improved
+        by freeing hosts, then offered."""
+        state = construct.relabel(self.inv, self.items, state, self.inv.current)
+        construct.settle(state, self.before)
+        alt = Walk(state, self.before, reasons_from_scratch(self.inv, state, self.before))
+        tries = TRIES_PER_ROUND_LARGE if self.large else TRIES_PER_ROUND
+        free_hosts(alt, None, self.deadline if improve else 0.0, None, tries)
+        self.offer(name, alt)
+        self.say(f"{name}: {alt.frontier[-1][0]} hosts")
+
+
+def rank(c: Candidate) -> tuple[int, int]:
+    return (c.hosts, c.migrations)
+
+
+def keep_today(p: Portfolio) -> None:
+    """Today's placement, repaired: the plan with the fewest migrations, kept as the fallback."""
+    if not p.failed:
+        s = p.walk.state
+        p.keep(
+            Candidate(
+                "keep today's placement",
+                s.where.copy(),
+                dict(p.walk.reasons),
+                len(s.used()),
+                p.walk.migrations(),
+            )
+        )
+
+
+def first_fit(p: Portfolio) -> None:
+    """One first-fit decreasing pass: always, whatever the deadline."""
+    built = construct.decreasing(p.inv, p.items, construct.Order.PEAK, False)
+    if built is not None:
+        p.offer_state("first-fit decreasing by peak", built, improve=True)
+
+
+def walk_today(p: Portfolio, until: float) -> None:
+    """Free hosts one at a time from today's repaired placement (the trade-off frontier)."""
+    if p.failed or p.walked:
+        return
+    p.walked = True
+    free_hosts(p.walk, p.settings.max_migrations, until, p.say)
+    p.offer("consolidate", p.walk)
+
+
+def balanced_search(p: Portfolio) -> None:
+    """Fixed-H balanced construction: H from the lower bound up (bisecting a wide range), each
+    below the best count found; restarts with new seeds in the time left."""
+    lo, hi = max(p.bounds.best, 1), p.upper()
+    seed = 0
+    while lo < hi and p.left() > 0:
+        h = lo if hi - lo <= 3 else (lo + hi) // 2
+        slice_end = time.monotonic() + max(p.left() / 3, 0.0)
+        found = _balanced_at(p, h, slice_end, seed)
+        if found:
+            hi = p.upper()
+        else:
+            lo = h + 1
+    for seed in range(1, RESTARTS + 1):  # restarts one below the best found
+        h = p.upper() - 1
+        if h < max(p.bounds.best, 1) or p.left() <= 0:
+            return
+        _balanced_at(p, h, time.monotonic() + p.left() / 2, seed)
+
+
+def _balanced_at(p: Portfolio, h: int, until: float, seed: int) -> bool:
+    hosts = balanced.largest_hosts(p.inv, p.items, h)
+    if hosts.size < h:
+        return False
+    out = balanced.build_on(p.inv, p.items, hosts, min(until, p.deadline), seed)
+    if out.state is None:
+        p.say(f"balanced on {h} hosts: left {out.overflow:.3g} over")
+        return False
+    p.offer_state(f"balanced on {h} hosts", out.state, improve=False)
+    return True
+
+
+def variants(p: Portfolio) -> None:
+    """Best-fit and by-norm decreasing, while time is left (small fleets only)."""
+    if p.large:
+        return
+    for order, best in (
+        (construct.Order.PEAK, True),
+        (construct.Order.NORM, True),
+        (construct.Order.NORM, False),
+    ):
+        if p.left() <= 0:
+            return
+        built = construct.decreasing(p.inv, p.items, order, best)
+        if built is not None:
+            name = f"{'best' if best else 'first'}-fit decreasing by {order.value}"
+            p.offer_state(name, built, improve=True)
+
+
+def run_exact(p: Portfolio) -> None:
+    """The exact model on small instances, unless the best plan is already proven best."""
+    best = p.best()
+    if not exact.applicable(p.inv, p.items):
+        return
+    if best is not None and best.hosts <= p.lower and best.migrations == 0:
+        return
+    p.say("exact model (HiGHS)")
+    upper = best.hosts if best else int((~p.inv.maintenance).sum())
+    # small models get a moment even when the heuristics used the budget up
+    floor = time.monotonic() + min(2.0, p.settings.time_limit)
+    proven = best is not None and best.hosts <= p.lower
+    result = exact.solve(p.inv, p.items, p.before, upper, max(p.deadline, floor), proven)
+    p.lower = max(p.lower, result.lower_bound)
+    if result.where is not None:
+        state = Hosts(p.inv, p.items, result.where)
+        p.keep(
+            Candidate(
+                "exact (MILP)",
+                result.where,
+                reasons_from_scratch(p.inv, state, p.before),
+                len(state.used()),
+                Walk(state, p.before).migrations(),
+            )
+        )
+
+
+def reasons_from_scratch(inv: Inventory, state: Hosts, before_items: IntArray) -> dict[int, Reason]:
+    names = [h.name for h in inv.hosts]
+    used = set(state.used().tolist())
+    out = {}
+    for i in np.flatnonzero(state.where != before_items).tolist():
+        b = int(before_items[i])
+        if b < 0:
+            out[i] = Reason(MoveKind.JOIN_AFFINITY)
+        elif inv.maintenance[b]:
+            out[i] = Reason(MoveKind.MAINTENANCE, names[b])
+        elif b not in used:
+            out[i] = Reason(MoveKind.FREE, names[b])
+        else:
+            out[i] = Reason(MoveKind.REPACK)
+    return out
