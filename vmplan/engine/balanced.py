@@ -16,9 +16,13 @@ overflow is computed for the ``NEAREST`` hosts with the lowest block-maximum bou
 The repair is a min-conflicts search with a short tabu list: take the host with the most overflow,
 move the item whose departure removes the most of it to the host where the total overflow drops
 the most (or rises the least: a worsening move is allowed, but the item may not return to the host
-it left for ``TENURE`` steps). It stops when no host
-is over (the placement is then valid under the same fit rule as everything else), at the step
-limit, or at the deadline. Everything is seeded; the same input gives the same result.
+it left for ``TENURE`` steps); when no move lowers the total, an exchange with an item of one of
+the hosts least loaded at the overloaded samples may. When the steps (``MOVES_SHARE`` of the time)
+run out with overflow left, the overload is taken off every host and put back where it fits, or
+where one item steps aside to a third host (an ejection). It stops when no host is over (the
+placement is then valid under the same fit rule as everything else), at the step limit, or at the
+deadline. Everything is seeded; the same input gives the same result, but how far the search
+gets within a deadline depends on the machine's speed.
 """
 
 from __future__ import annotations
@@ -43,6 +47,13 @@ MEMORY_WEIGHT = 10.0
 TENURE = 7
 #: Items of an overloaded host considered per repair step.
 MOVERS = 6
+#: Movers and hosts tried for an exchange when no single move lowers the overflow.
+SWAPPERS = 3
+SWAP_HOSTS = 12
+#: Share of the repair's time for moves and exchanges; the rest is for the reinsertion.
+MOVES_SHARE = 0.7
+#: Hosts tried for an ejection when an item taken off fits nowhere.
+EJECT_HOSTS = 8
 #: Repair steps per item (at least ``MIN_STEPS``).
 STEPS_PER_ITEM = 2
 MIN_STEPS = 200
@@ -157,7 +168,7 @@ def _lowest_peak(state: Hosts, i: int, hosts: IntArray) -> tuple[int, float]:
 
 
 def repair(state: Hosts, hosts: IntArray, deadline: float, seed: int = 0) -> Outcome:
-    """Min-conflicts moves with a tabu list until no host of ``hosts`` is over.
+    """Min-conflicts moves and exchanges with a tabu list until no host of ``hosts`` is over.
 
     The start must keep pins and anti-affinity (only limits may be broken); so does every move.
     """
@@ -165,17 +176,60 @@ def repair(state: Hosts, hosts: IntArray, deadline: float, seed: int = 0) -> Out
     steps = max(MIN_STEPS, STEPS_PER_ITEM * len(state.items))
     tabu: dict[tuple[int, int], int] = {}  # (item, host) -> first step it may return
     rng = np.random.default_rng(seed)
+    moves_until = time.monotonic() + MOVES_SHARE * max(deadline - time.monotonic(), 0.0)
     for step in range(steps):
         if not (over > 0).any():
             return Outcome(state, 0.0)
-        if time.monotonic() >= deadline:
+        if time.monotonic() >= moves_until:
             break
         worst = np.flatnonzero(over > 0)
         k = int(worst[int(np.argmax(over[worst]))]) if step % 4 else int(rng.choice(worst))
         if not _step(state, hosts, over, k, tabu, step) and worst.size == 1:
             break  # the only host over has nothing that may move
     total = float(over.sum())
+    if total > 0 and time.monotonic() < deadline:
+        trial = state.copy()
+        if _reinsert(trial, hosts, deadline):
+            return Outcome(trial, 0.0)
     return Outcome(state if total == 0 else None, total)
+
+
+def _reinsert(state: Hosts, hosts: IntArray, deadline: float) -> bool:
+    """Take the overload off every host (:meth:`Hosts.shed`), then put each item taken back
+    where it fits (fullest first) or where one item makes room by stepping to a third host."""
+    out = [i for h in hosts.tolist() for i in state.shed(h)]
+    for i in sorted(out, key=lambda i: (-state.items.peak[i], i)):
+        if time.monotonic() >= deadline:
+            return False
+        cand = _eligible(state, i, hosts)
+        h = state.best_fit(i, cand)
+        if h >= 0:
+            state.add(i, h)
+        elif not _eject(state, i, cand, hosts):
+            return False
+    return True
+
+
+def _eject(state: Hosts, i: int, cand: IntArray, hosts: IntArray) -> bool:
+    """Room for item ``i`` on one of ``cand``: an item there moves to another host of ``hosts``.
+    The ``EJECT_HOSTS`` hosts with the most room at the item's own busiest samples are tried."""
+    it = state.items
+    if cand.size == 0:
+        return False
+    top = it.top[i]
+    room = (state.cap[cand, None] - state.load[np.ix_(cand, top)] - it.demand[i, top]).min(axis=1)
+    for g in cand[np.lexsort((cand, -room))][:EJECT_HOSTS].tolist():
+        on_g = np.flatnonzero(state.where == g)
+        for w in on_g[np.lexsort((on_g, it.peak[on_g]))].tolist():
+            if it.has_conflicts[w] or not state.fits_with_out(i, g, w):
+                continue
+            target = state.best_fit(w, _eligible(state, w, hosts[hosts != g]))
+            if target >= 0:
+                state.remove(w)
+                state.add(w, target)
+                state.add(i, g)
+                return True
+    return False
 
 
 def _step(
@@ -209,16 +263,89 @@ def _step(
         delta = float(rise[j]) - gain
         if best is None or delta < best[0]:
             best = (delta, u, int(dest[j]))
+    index = {int(x): n for n, x in enumerate(hosts.tolist())}
+    if best is None or best[0] >= 0:  # no move helps: a swap may
+        swap = _best_swap(state, hosts, over, index, k, movers[:SWAPPERS])
+        if swap is not None and (best is None or swap[0] < best[0]):
+            _, u, w, g = swap
+            state.remove(u)
+            state.remove(w)
+            state.add(u, g)
+            state.add(w, h)
+            tabu[(u, h)] = tabu[(w, g)] = step + TENURE
+            _update(state, hosts, over, index, (h, g))
+            return True
     if best is None:
         return False
     _, u, g = best
     state.remove(u)
     state.add(u, g)
     tabu[(u, h)] = step + TENURE
-    index = {int(x): n for n, x in enumerate(hosts.tolist())}
-    for x in (h, g):
-        over[index[x]] = overflow(state, np.array([x], dtype=np.int64))[0]
+    _update(state, hosts, over, index, (h, g))
     return True
+
+
+def _update(
+    state: Hosts, hosts: IntArray, over: FloatArray, index: dict[int, int], changed: tuple[int, int]
+) -> None:
+    for x in changed:
+        over[index[x]] = overflow(state, np.array([x], dtype=np.int64))[0]
+
+
+def _overflow_of(rows: FloatArray, mem: FloatArray, cap: float, mem_cap: float) -> FloatArray:
+    """The overflow of candidate rows (each a host's load) and memory, on one host."""
+    samples = max(rows.shape[1], 1)
+    cpu = np.maximum(rows - cap, 0.0).sum(axis=1) / samples
+    return np.asarray(
+        cpu + MEMORY_WEIGHT * np.maximum(mem - mem_cap, 0.0) / max(mem_cap, 1.0) * cap
+    )
+
+
+def _best_swap(
+    state: Hosts,
+    hosts: IntArray,
+    over: FloatArray,
+    index: dict[int, int],
+    k: int,
+    movers: IntArray,
+) -> tuple[float, int, int, int] | None:
+    """The exchange of a mover of ``hosts[k]`` with an item of another host that lowers the
+    total overflow the most: (change, mover, partner, partner's host), or None.
+
+    Items with anti-affinity partners are left out (a swap would need their rules checked twice).
+    The hosts tried are the ``SWAP_HOSTS`` least loaded at the overloaded samples."""
+    it = state.items
+    h = int(hosts[k])
+    bad = (state.load[h] > state.cap[h]).nonzero()[0]
+    others = hosts[hosts != h]
+    if bad.size:
+        others = others[np.lexsort((others, state.load[np.ix_(others, bad)].sum(axis=1)))]
+    best: tuple[float, int, int, int] | None = None
+    for g in others[:SWAP_HOSTS].tolist():
+        on_g = np.flatnonzero(state.where == g)
+        for u in movers.tolist():
+            if it.has_conflicts[u] or not it.allowed[u, g]:
+                continue
+            w = on_g[it.allowed[on_g, h] & ~it.has_conflicts[on_g]]
+            if w.size == 0:
+                continue
+            at_h = _overflow_of(
+                state.load[h] - it.demand[u] + it.demand[w],
+                state.mem[h] - it.memory[u] + it.memory[w],
+                float(state.cap[h]),
+                float(state.mem_cap[h]),
+            )
+            at_g = _overflow_of(
+                state.load[g] - it.demand[w] + it.demand[u],
+                state.mem[g] - it.memory[w] + it.memory[u],
+                float(state.cap[g]),
+                float(state.mem_cap[g]),
+            )
+            delta = at_h + at_g - over[k] - over[index[g]]
+            j = int(np.argmin(delta))
+            if delta[j] < -1e-12 and (best is None or delta[j] < best[0]):
+                best = (float(delta[j]), u, int(w[j]), g)
+    return best
 
 
 def _overflow_without(state: Hosts, h: int, u: int) -> float:
