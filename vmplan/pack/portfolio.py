@@ -4,14 +4,16 @@ function per strategy that adds to them.
 Every strategy turns a placement into candidates (:class:`Candidate`: hosts, migrations, the
 placement and why each item moves); the caller schedules the best one. Order and budget:
 
-1. ``first_fit``: first-fit decreasing by peak, relabelled onto today's hosts. It runs whatever
-   the deadline (``--time-limit 0`` too), so no plan is ever worse than one first-fit pass;
-2. ``walk_today``: repair today's placement, then free hosts one at a time (the frontier; on
-   small fleets, or when a migration budget is set);
-3. ``balanced``: the fixed-H construction and repair (:mod:`vmplan.engine.balanced`), searching
-   H from the lower bound up to one below the best count found, then restarts in the time left;
-4. ``variants``: best-fit and by-norm decreasing while time is left (small fleets);
-5. ``exact``: the MILP on small instances, which can prove optimality.
+1. ``keep_today``: today's placement, repaired (only what must move), as the fallback;
+2. ``walk_today``: free hosts one at a time from it (the trade-off frontier), on small fleets or
+   with a migration budget, for ``WALK_SHARE`` of the budget;
+3. ``first_fit``: first-fit decreasing by peak, improved by freeing hosts for ``IMPROVE_SHARE``.
+   It runs whatever the deadline (``--time-limit 0`` too), so no plan is ever worse than one
+   first-fit pass;
+4. ``balanced_search``: the fixed-H construction and repair (:mod:`vmplan.engine.balanced`), H
+   from just above the lower bound, always below the best count found; restarts in the time left;
+5. ``variants``: best-fit and by-norm decreasing while time is left (small fleets);
+6. ``run_exact``: the MILP on small instances, which can prove optimality.
 
 Every constructed placement is relabelled onto today's hosts and then settled (items sent back to
 their host of today where it still takes them), so among plans with the fewest hosts the fewest
@@ -43,6 +45,8 @@ LARGE = 3000
 TRIES_PER_ROUND_LARGE = 4
 #: Share of the budget the walk from today may take before the constructions on small fleets.
 WALK_SHARE = 0.15
+#: Share of the budget for freeing hosts on the first-fit result (the balanced search is next).
+IMPROVE_SHARE = 0.1
 #: The balanced search starts this share above the lower bound (the gap seen on real fleets).
 GUESS = 0.03
 #: Restarts of the balanced construction (new seeds) once the search over H is done.
@@ -110,14 +114,14 @@ class Portfolio:
         for h, m, w, r in walk.frontier:
             self.keep(Candidate(name, w, r, h, m))
 
-    def offer_state(self, name: str, state: Hosts, improve: bool) -> None:
-        """A constructed placement: relabelled onto today's hosts, settled, optionally improved
-        by freeing hosts, then offered."""
+    def offer_state(self, name: str, state: Hosts, improve_until: float) -> None:
+        """A constructed placement: relabelled onto today's hosts, settled, improved by freeing
+        hosts until ``improve_until`` (at most the deadline), then offered."""
         state = construct.relabel(self.inv, self.items, state, self.inv.current)
         construct.settle(state, self.before)
         alt = Walk(state, self.before, reasons_from_scratch(self.inv, state, self.before))
         tries = TRIES_PER_ROUND_LARGE if self.large else TRIES_PER_ROUND
-        free_hosts(alt, None, self.deadline if improve else 0.0, None, tries)
+        free_hosts(alt, None, min(improve_until, self.deadline), None, tries)
         self.offer(name, alt)
         self.say(f"{name}: {alt.frontier[-1][0]} hosts")
 
@@ -145,7 +149,8 @@ def first_fit(p: Portfolio) -> None:
     """One first-fit decreasing pass: always, whatever the deadline."""
     built = construct.decreasing(p.inv, p.items, construct.Order.PEAK, False)
     if built is not None:
-        p.offer_state("first-fit decreasing by peak", built, improve=True)
+        until = time.monotonic() + p.settings.time_limit * IMPROVE_SHARE
+        p.offer_state("first-fit decreasing by peak", built, until)
 
 
 def walk_today(p: Portfolio, until: float) -> None:
@@ -186,7 +191,7 @@ def _balanced_at(p: Portfolio, h: int, until: float, seed: int) -> bool:
     if out.state is None:
         p.say(f"balanced on {h} hosts: left {out.overflow:.3g} over")
         return False
-    p.offer_state(f"balanced on {h} hosts", out.state, improve=False)
+    p.offer_state(f"balanced on {h} hosts", out.state, 0.0)
     return True
 
 
@@ -204,7 +209,7 @@ def variants(p: Portfolio) -> None:
         built = construct.decreasing(p.inv, p.items, order, best)
         if built is not None:
             name = f"{'best' if best else 'first'}-fit decreasing by {order.value}"
-            p.offer_state(name, built, improve=True)
+            p.offer_state(name, built, p.deadline)
 
 
 def run_exact(p: Portfolio) -> None:
