@@ -39,6 +39,9 @@ from vmplan.model import FloatArray, IntArray, Inventory
 
 #: Hosts given the exact overflow computation when no host certainly takes an item.
 NEAREST = 12
+#: The repair's time against the construction's, and its least time in seconds.
+REPAIR_FACTOR = 1.5
+REPAIR_MIN_S = 0.5
 #: Hosts summed at a time while looking for the lowest new peak.
 PEAK_CHUNK = 8
 #: Memory overflow weight (a memory overflow is much harder to repair than a CPU one).
@@ -86,7 +89,12 @@ def overflow(state: Hosts, hosts: IntArray) -> FloatArray:
 def build_on(
     inv: Inventory, items: Items, hosts: IntArray, deadline: float, seed: int = 0
 ) -> Outcome:
-    """Place every item on ``hosts`` (least overflow first), then repair; see the module docstring."""
+    """Place every item on ``hosts`` (least overflow first), then repair; see the module docstring.
+
+    The repair gets at most ``REPAIR_FACTOR`` times what the construction took (at least
+    ``REPAIR_MIN_S``): a repair that needs longer rarely succeeds, and a failure should be cheap.
+    """
+    started = time.monotonic()
     state = Hosts(inv, items, np.full(len(items), -1, dtype=np.int64))
     order = item_order(inv, items, Order.PEAK)
     if seed:  # a restart: the same sizes, ties and near-ties in another order
@@ -99,7 +107,13 @@ def build_on(
         if h < 0:
             return Outcome(None, np.inf)
         state.add(i, h)
-    return repair(state, hosts, deadline, seed)
+    took = time.monotonic() - started
+    return repair(
+        state,
+        hosts,
+        min(deadline, time.monotonic() + max(REPAIR_MIN_S, REPAIR_FACTOR * took)),
+        seed,
+    )
 
 
 def _eligible(state: Hosts, i: int, hosts: IntArray) -> IntArray:

@@ -48,7 +48,7 @@ WALK_SHARE = 0.15
 #: Share of the budget for freeing hosts on the first-fit result (the balanced search is next).
 IMPROVE_SHARE = 0.1
 #: The balanced search starts this share above the lower bound (the gap seen on real fleets).
-GUESS = 0.03
+GUESS = 0.04
 #: Restarts of the balanced construction (new seeds) once the search over H is done.
 RESTARTS = 8
 
