@@ -3,7 +3,9 @@ one first-fit pass, never a false "infeasible"."""
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import numpy as np
 from builders import inventory
@@ -94,3 +96,19 @@ def test_time_limit_zero_is_never_worse_than_first_fit_decreasing() -> None:
     assert plan.feasible
     assert verify_plan(inv, plan, 4) == []
     assert np.unique(plan.target).size <= len(ffd.used())
+
+
+def test_no_false_infeasible_when_no_better_plan_has_a_safe_order() -> None:
+    """Issue 15's case, reduced: scalar P99 series on nearly full hosts. Better packings exist but
+    none can be reached in safe waves; today's placement is valid, so it is the answer."""
+    case = json.loads((Path(__file__).parent / "data/solver/p99_no_safe_order.json").read_text())
+    vms = [(1, 1.0, [p] * 4, h) for p, h in zip(case["p99_percent"], case["host"], strict=True)]
+    inv = inventory([(2, 64)] * (max(case["host"]) + 1), vms)
+    assert verify_placement(inv, inv.current) == []
+    result = pack(inv, PackSettings(time_limit=1.0))
+    plan = result.plan
+    assert plan.feasible and not plan.unplaced
+    assert verify_plan(inv, plan, 4) == []
+    assert np.unique(plan.target).size <= np.unique(inv.current).size
+    # the better plans were found; none of them had a safe order
+    assert min(p.hosts for p in result.frontier) < np.unique(plan.target).size
