@@ -63,6 +63,8 @@ def _search(p: Portfolio, started: float) -> None:
     pf.keep_today(p)
     if p.settings.max_migrations is not None or not p.large:
         pf.walk_today(p, started + p.settings.time_limit * pf.WALK_SHARE)
+    if p.large and p.settings.time_limit >= pf.EARLY_BALANCED_S:
+        pf.balanced_search(p, attempts=1)
     pf.first_fit(p)
     pf.balanced_search(p)
     pf.variants(p)

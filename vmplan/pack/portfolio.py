@@ -7,13 +7,14 @@ placement and why each item moves); the caller schedules the best one. Order and
 1. ``keep_today``: today's placement, repaired (only what must move), as the fallback;
 2. ``walk_today``: free hosts one at a time from it (the trade-off frontier), on small fleets or
    with a migration budget, for ``WALK_SHARE`` of the budget;
-3. ``first_fit``: first-fit decreasing by peak, improved by freeing hosts for ``IMPROVE_SHARE``.
+3. on large fleets with at least ``EARLY_BALANCED_S`` of budget, one balanced try (see 5);
+4. ``first_fit``: first-fit decreasing by peak, improved by freeing hosts for ``IMPROVE_SHARE``.
    It runs whatever the deadline (``--time-limit 0`` too), so no plan is ever worse than one
    first-fit pass;
-4. ``balanced_search``: the fixed-H construction and repair (:mod:`vmplan.engine.balanced`), H
+5. ``balanced_search``: the fixed-H construction and repair (:mod:`vmplan.engine.balanced`), H
    from just above the lower bound, always below the best count found; restarts in the time left;
-5. ``variants``: best-fit and by-norm decreasing while time is left (small fleets);
-6. ``run_exact``: the MILP on small instances, which can prove optimality.
+6. ``variants``: best-fit and by-norm decreasing while time is left (small fleets);
+7. ``run_exact``: the MILP on small instances, which can prove optimality.
 
 Every constructed placement is relabelled onto today's hosts and then settled (items sent back to
 their host of today where it still takes them), so among plans with the fewest hosts the fewest
@@ -49,6 +50,9 @@ WALK_SHARE = 0.15
 IMPROVE_SHARE = 0.1
 #: The balanced search starts this share above the lower bound (the gap seen on real fleets).
 GUESS = 0.04
+#: On large fleets with at least this budget (seconds) one balanced try runs before first-fit
+#: (there first-fit costs more than a balanced construction and rarely wins).
+EARLY_BALANCED_S = 2.0
 #: Restarts of the balanced construction (new seeds) once the search over H is done.
 RESTARTS = 8
 
@@ -162,15 +166,18 @@ def walk_today(p: Portfolio, until: float) -> None:
     p.offer("consolidate", p.walk)
 
 
-def balanced_search(p: Portfolio) -> None:
+def balanced_search(p: Portfolio, attempts: int | None = None) -> None:
     """Fixed-H balanced construction. A success is cheap (the construction alone often leaves
-    no overflow) and a failure costs its whole repair, so the search starts a little above the
-    lower bound (``GUESS``), walks down while it succeeds and up after a failure, always below the
-    best count found; restarts with new seeds use the time left."""
-    lo, hi = max(p.bounds.best, 1), p.upper()
-    h = min(hi - 1, lo + max(1, round(GUESS * lo)))
+    no overflow) and a failure costs its construction and a capped repair, so the search starts a
+    little above the lower bound (``GUESS``), walks down while it succeeds and up after a failure,
+    always below the best count found; restarts with new seeds use the time left. ``attempts``
+    stops it early (the first try on a large fleet, before first-fit)."""
+    lo = max(p.bounds.best, 1)
+    h = min(p.upper() - 1, lo + max(1, round(GUESS * lo)))
     failed_at = lo - 1
-    while failed_at < h < p.upper() and p.left() > 0:
+    tried = 0
+    while failed_at < h < p.upper() and p.left() > 0 and tried != attempts:
+        tried += 1
         if _balanced_at(p, h, time.monotonic() + p.left() / 3, 0):
             h = p.upper() - 1
         else:
@@ -178,7 +185,7 @@ def balanced_search(p: Portfolio) -> None:
             h = h + 1 if h + 1 < p.upper() else failed_at
     for seed in range(1, RESTARTS + 1):  # restarts one below the best found
         h = p.upper() - 1
-        if h < lo or p.left() <= 0:
+        if h < lo or p.left() <= 0 or attempts is not None:
             return
         _balanced_at(p, h, time.monotonic() + p.left() / 2, seed)
 
