@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from instances import planetlab_day, planetlab_days, synthetic_fleet  # noqa: E402
+from instances import planetlab_day, planetlab_days, synthetic_fleet, table  # noqa: E402
 
 from vmplan.model import Inventory  # noqa: E402
 from vmplan.pack import PackSettings, pack  # noqa: E402
@@ -218,11 +218,7 @@ def main() -> None:
         for vms in args.fleet:
             rows += fleet_rows(vms, args.fleet_time_limit)
             print(" | ".join(rows[-1]), file=sys.stderr, flush=True)
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    print(" | ".join(h.ljust(w) for h, w in zip(header, widths)))
-    print("-+-".join("-" * w for w in widths))
-    for r in rows:
-        print(" | ".join(c.ljust(w) for c, w in zip(r, widths)))
+    print(table(header, rows))
     print(f"\nload: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (1, 5, 15 min)")
     print("* = proven optimal. Hosts for 'peak', 'FFD', 'best FF/BFD', 'balanced' are baselines;")
     print("every vmplan plan passed the independent verifier (limits at every sample, waves).")

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from instances import DATA  # noqa: E402
+from instances import DATA, table  # noqa: E402
 
 from vmplan.engine import milp  # noqa: E402
 from vmplan.engine.bounds import maximal_columns  # noqa: E402
@@ -142,11 +142,7 @@ def main() -> None:
             ]
         )
         print(" | ".join(rows[-1]), file=sys.stderr, flush=True)
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    print(" | ".join(h.ljust(w) for h, w in zip(header, widths)))
-    print("-+-".join("-" * w for w in widths))
-    for r in rows:
-        print(" | ".join(c.ljust(w) for c, w in zip(r, widths)))
+    print(table(header, rows))
     proven = sum(r[7] == "yes" for r in rows)
     print(f"\nproven by vmplan itself (lower bound = hosts): {proven} of {len(rows)}")
 
