@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_pack import brute_force_hosts, tiny
 
-from vmplan.engine.bounds import l2, lower_bounds, maximal_columns
+from vmplan.engine.bounds import dff, l2, lower_bounds, maximal_columns
 from vmplan.engine.items import build
 from vmplan.model import Inventory
 
@@ -50,6 +50,19 @@ def test_l2_is_a_bound_at_least_the_volume_bound(sizes: list[int]) -> None:
     w = [float(s) for s in sizes]
     bound = l2(np.array(w), 100.0)
     assert int(np.ceil(sum(w) / 100 - 1e-9)) <= bound <= _fewest_bins(w, 100.0)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(1, 100), min_size=1, max_size=6))
+def test_dual_feasible_function_bound_never_exceeds_brute_force(sizes: list[int]) -> None:
+    w = [float(s) for s in sizes]
+    assert dff(np.array(w), 100.0) <= _fewest_bins(w, 100.0)
+
+
+def test_dual_feasible_functions_see_what_volume_does_not() -> None:
+    # five items of 34: volume says 2 bins (170), but no three fit in one, so 3 are needed (and
+    # none is above half a bin, so L2 sees no more than volume)
+    assert dff(np.array([34.0] * 5), 100.0) == 3
 
 
 def test_l2_counts_items_too_large_to_share() -> None:

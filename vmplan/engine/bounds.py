@@ -13,7 +13,8 @@
   threshold ``k <= C/2``, items above ``C - k`` each need a host of their own, so do items above
   ``C/2``, and items in ``[k, C/2]`` can only use what those leave free,
   ``L(k) = |J1| + |J2| + max(0, ceil((sum J3 - (|J2| C - sum J2)) / C))``. Taken at every
-  distinct maximal sample (:func:`maximal_columns`) and for memory.
+  distinct maximal sample (:func:`maximal_columns`) and for memory; with it, Fekete and Schepers'
+  dual-feasible-function bound (:func:`dff`) at the same samples.
 
 Only maximal columns matter: a sample whose demands are, item by item, at most those of another
 sample adds no constraint to any of these bounds nor to the assignment model, so the exact model
@@ -99,11 +100,17 @@ def lower_bounds(inv: Inventory, items: Items) -> Bounds:
     packing, columns = 0, None
     if open_.any():
         cap = float(padded_cpu_cap(inv.cpu_cap[open_].max()))
-        if (items.peak > cap / 2).any():  # else L2 is the per-sample bound at every sample
+        if (items.peak > cap / 3).any():  # else L2 and the DFF bound add nothing per sample
             columns = maximal_columns(items.demand)
             cols = columns if columns is not None else np.unique(np.argmax(items.demand, axis=1))
-            tall = cols[(items.demand[:, cols] > cap / 2).any(axis=0)]
-            packing = max((l2(items.demand[:, t], cap) for t in tall.tolist()), default=0)
+            tall = cols[(items.demand[:, cols] > cap / 3).any(axis=0)]
+            packing = max(
+                (
+                    max(l2(items.demand[:, t], cap), dff(items.demand[:, t], cap))
+                    for t in tall.tolist()
+                ),
+                default=0,
+            )
         mem_cap = float(padded_memory_cap(inv.mem_cap[open_].max()))
         packing = max(packing, l2(items.memory, mem_cap))
     return Bounds(
@@ -180,3 +187,24 @@ def _clique(inv: Inventory, items: Items) -> int:
         if apart.all():
             clique.append(c)
     return len(clique)
+
+
+#: Dual feasible functions tried by :func:`dff` (k = 1 .. DFF_K).
+DFF_K = 10
+
+
+def dff(sizes: FloatArray, cap: float) -> int:
+    """Fekete and Schepers' bound for packing ``sizes`` into bins of ``cap``: for each k, the
+    function ``u(x) = x`` where ``(k+1) x`` is whole, else ``floor((k+1) x) / k`` (sizes as
+    fractions of a bin) maps any packing to one of the same bins, so ``ceil(sum u(x))`` bins are
+    needed."""
+    x = sizes[sizes > 0] / cap
+    if x.size == 0 or cap <= 0:
+        return 0
+    best = 0
+    for k in range(1, DFF_K + 1):
+        scaled = (k + 1) * x
+        whole = np.abs(scaled - np.round(scaled)) <= 1e-9
+        u = np.where(whole, x, np.floor(scaled) / k)
+        best = max(best, int(np.ceil(u.sum() - 1e-9)))
+    return best
