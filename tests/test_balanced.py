@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 from builders import inventory
 from hypothesis import given, settings
 from test_pack import brute_force_hosts, planted, tiny
@@ -88,7 +89,14 @@ def _random_fleet(vms: int, samples: int, seed: int) -> Inventory:
     return inventory([(16, 128)] * (vms // 4 + 1), rows, cpu_limit=0.8)
 
 
-def test_time_limit_zero_is_never_worse_than_first_fit_decreasing() -> None:
+@pytest.mark.parametrize("large", [False, True])
+def test_time_limit_zero_is_never_worse_than_first_fit_decreasing(
+    large: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if large:  # the path of fleets of more than LARGE VM groups
+        from vmplan.pack import portfolio
+
+        monkeypatch.setattr(portfolio, "LARGE", 10)
     inv = _random_fleet(200, 24, 7)
     ffd = decreasing(inv, build(inv), Order.PEAK, False)
     assert ffd is not None
