@@ -14,7 +14,7 @@ from conftest import Writer
 from typer.testing import CliRunner, Result
 
 from vmplan.cli import app
-from vmplan.commands import common
+from vmplan.commands import output
 from vmplan.inventory.jsonschema import inventory_schema
 from vmplan.problems import Level, Problem
 from vmplan.render import problems as render
@@ -315,7 +315,7 @@ def test_colour_on_a_terminal_unless_no_color(
     terminal = FakeTerminal()
     monkeypatch.setattr(sys, "stdout", terminal)
     problem = Problem("f.yaml", 1, 2, "hosts[0]", "too hot", "cpu-limit", Level.ERROR)
-    render.text(common.stdout_console(), [problem], "failed")
+    render.text(output.stdout_console(), [problem], "failed")
     out = terminal.getvalue()
     assert ANSI.sub("", out) == "f.yaml:1:2: error: hosts[0]: too hot  [cpu-limit]\nfailed\n"
     assert bool(COLOUR.search(out)) is not no_color

@@ -140,6 +140,8 @@ def test_the_readmes_pack_examples_print_what_they_show(
     assert examples, "the README shows no complete '$ vmplan pack' example"
     monkeypatch.chdir(ROOT)
     for args, shown in examples:
-        result = runner.invoke(app, ["pack", *args])
+        # the README shows what a terminal shows, unless the example names a format
+        terminal = [] if {"-f", "--format"} & set(args) else ["-f", "table"]
+        result = runner.invoke(app, ["pack", *args, *terminal])
         printed = "".join(line.rstrip() + "\n" for line in result.stdout.splitlines())
         assert printed == shown, f"README example 'vmplan pack {' '.join(args)}' drifted"

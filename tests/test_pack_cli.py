@@ -37,12 +37,14 @@ def test_yaml_and_text_formats(runner: CliRunner) -> None:
     text = runner.invoke(app, ["pack", SEED, "--format", "text", "--frontier"])
     assert text.exit_code == 0
     assert "\x1b[" not in text.stdout
-    assert "Hosts vs migrations" in text.stdout
+    assert "frontier: 1 host, 1 migration" in text.stdout.splitlines()
+    assert "━" not in text.stdout and "│" not in text.stdout
     assert (
         text.stdout.rstrip()
         .splitlines()[-1]
         .startswith(
-            "Plan: 2 -> 1 hosts (1 freed), lower bound 1, optimal, 1 migration in 1 wave, about "
+            "Plan: 2 -> 1 hosts (1 freed), lower bound 1, optimal for the sized series, "
+            "1 migration in 1 wave, about "
         )
     )
 

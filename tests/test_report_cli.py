@@ -101,6 +101,12 @@ def test_the_output_file_is_written_atomically_and_readable(cli: CliRunner, tmp_
     assert result.exit_code == 0
     assert [p.name for p in target.parent.iterdir()] == ["report.html"]  # no temporary left
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600  # a replaced file keeps its mode
+
+
+def test_a_new_output_file_gets_the_mode_of_any_new_file(cli: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "report.html"
+    assert run(cli, SEED, "-o", target).exit_code == 0
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
@@ -328,7 +334,7 @@ def test_an_output_that_is_a_directory_is_a_usage_error(cli: CliRunner, tmp_path
     (tmp_path / "out").mkdir()
     result = run(cli, SEED, "-o", "out")
     assert result.exit_code == 2
-    assert "cannot write out: Is a directory" in result.stderr
+    assert "cannot write out: it is a directory" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary file left
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from vmplan.model import Command, Inventory, Move, MoveKind, Plan, Reason
-from vmplan.problems import InputError, Problem, did_you_mean
+from vmplan.problems import InputError, Level, Problem, did_you_mean
 
 RULE = "plan"
 COMMANDS = tuple(c.value for c in Command)
@@ -50,9 +50,11 @@ class _DuplicateKeys:
 
 
 class _Checker:
-    def __init__(self, inv: Inventory) -> None:
+    def __init__(self, inv: Inventory, lenient: bool = False) -> None:
         self.inv = inv
+        self.lenient = lenient  # unknown VMs are warnings, VMs left out stay where they are
         self.errors: list[tuple[JsonPath, bool, str]] = []  # (path, at the key?, message)
+        self.warnings: list[tuple[JsonPath, bool, str]] = []
 
     def error(self, path: JsonPath, message: str, at_key: bool = False) -> None:
         self.errors.append((path, at_key, message))
@@ -72,7 +74,9 @@ class _Checker:
             self.error(path, f"expected a VM name, got {_kind(value)}")
             return None
         index = self.inv.vm_index.get(value)
-        if index is None:
+        if index is None and self.lenient:
+            self.warnings.append((path, at_key, f"VM {value!r} is not in the inventory: ignored"))
+        elif index is None:
             hint = did_you_mean(value, self.inv.vm_index)
             self.error(path, f"unknown VM {value!r}{hint}; the inventory does not have it", at_key)
         return index
@@ -99,6 +103,8 @@ class _Checker:
             h = self.host(("placement", name), host)
             if vm is not None and h is not None:
                 target[vm] = h
+        if self.lenient:  # a VM the plan does not name stays on its current host
+            return np.where(target < 0, self.inv.current, target)
         missing = [v.name for v, t in zip(self.inv.vms, target, strict=True) if t < 0]
         missing = [name for name in missing if name not in placement]
         if missing:
@@ -181,10 +187,15 @@ def _kind(v: Any) -> str:
     return names.get(type(v), "a number") + (f" {v!r}" if isinstance(v, str | bool) else "")
 
 
-def read_plan(text: str, file: str, inv: Inventory) -> Plan:
+def read_plan(
+    text: str, file: str, inv: Inventory, *, warnings: list[Problem] | None = None
+) -> Plan:
     """Parse and validate a plan against ``inv``; the plan's ``before`` is ``inv.current``.
 
-    Raises :class:`InputError` listing every problem found.
+    Raises :class:`InputError` listing every problem found. With a ``warnings`` list (a later
+    inventory of the same fleet, as ``vmplan backtest`` reads), VMs of the plan that ``inv`` lacks
+    are appended to it as warnings and skipped, and VMs of ``inv`` the plan does not name stay on
+    their current host.
     """
     duplicates = _DuplicateKeys()
     try:
@@ -200,7 +211,7 @@ def read_plan(text: str, file: str, inv: Inventory) -> Plan:
     if not isinstance(doc, dict):
         message = f"expected a JSON object (a plan of vmplan pack or evacuate), got {_kind(doc)}"
         raise InputError([Problem(file, 1, 1, "", message, RULE)])
-    check = _Checker(inv)
+    check = _Checker(inv, lenient=warnings is not None)
     command, feasible, bound, optimal = check.scalars(doc)
     target = check.placement(doc)
     moves = check.moves(doc)
@@ -208,6 +219,8 @@ def read_plan(text: str, file: str, inv: Inventory) -> Plan:
     evacuated = check.hosts(doc, "evacuated")
     if duplicates.seen or check.errors:
         raise InputError(_problems(text, file, check.errors))
+    if warnings is not None and check.warnings:
+        warnings += _problems(text, file, check.warnings, Level.WARNING)
     target.flags.writeable = False
     return Plan(
         command=Command(command),
@@ -221,7 +234,15 @@ def read_plan(text: str, file: str, inv: Inventory) -> Plan:
     )
 
 
-def _problems(text: str, file: str, errors: list[tuple[JsonPath, bool, str]]) -> list[Problem]:
+def located(text: str, file: str, errors: list[tuple[JsonPath, bool, str]]) -> list[Problem]:
+    """Problems for ``(path, at the key?, message)`` errors found in a valid plan text, each at the
+    line and column of that key or value (for checks made after :func:`read_plan`)."""
+    return _problems(text, file, errors)
+
+
+def _problems(
+    text: str, file: str, errors: list[tuple[JsonPath, bool, str]], level: Level = Level.ERROR
+) -> list[Problem]:
     keys, values, duplicates = locate(text)
     starts = [0, *(m.end() for m in re.finditer("\n", text))]
 
@@ -233,7 +254,9 @@ def _problems(text: str, file: str, errors: list[tuple[JsonPath, bool, str]]) ->
     for path, at_key, message in errors:
         offset = keys.get(path) if at_key else None
         offset = values.get(path, 0) if offset is None else offset
-        out.append(Problem(file, *line_col(offset), format_path(path), message, RULE))
+        out.append(Problem(file, *line_col(offset), format_path(path), message, RULE, level))
+    if level is Level.WARNING:
+        return out
     for path, offset in duplicates:
         message = f"duplicate key {path[-1]!r}: JSON readers disagree on which one wins"
         out.append(Problem(file, *line_col(offset), format_path(path), message, RULE))

@@ -19,27 +19,41 @@ from vmplan.model import VM, Host, Inventory
 from vmplan.problems import Position
 
 GIB = 2**30
-#: ../shared/data next to the checkout (a worktree sits one folder deeper than the main one)
-DATA = next(
+# ../shared/data/planetlab from the repository, whether it is checked out in /work/main or in a
+# worktree one level deeper (/work/wt/NAME)
+PLANETLAB = next(
     (
-        p / "shared" / "data"
-        for p in Path(__file__).resolve().parents
-        if (p / "shared" / "data").is_dir()
+        p / "shared" / "data" / "planetlab"
+        for p in Path(__file__).resolve().parents[2:5]
+        if (p / "shared" / "data" / "planetlab").is_dir()
     ),
-    Path(__file__).resolve().parents[3] / "shared" / "data",
+    Path(__file__).resolve().parents[3] / "shared" / "data" / "planetlab",
 )
-PLANETLAB = DATA / "planetlab"
+#: ../shared/data (the temporal bin packing set sits beside the PlanetLab days)
+DATA = PLANETLAB.parent
 
 
 def planetlab_days() -> list[Path]:
     return sorted(PLANETLAB.glob("*.csv.gz"))
 
 
-def planetlab_day(path: Path, cores: int = 8, seed: int = 0) -> Inventory:
+def planetlab_traces(path: Path) -> tuple[list[str], np.ndarray]:
+    """The trace names of one PlanetLab day and their CPU % (VMs x 288 samples)."""
     with gzip.open(path, "rt") as f:
         next(f)
         rows = [line.rstrip("\n").split(",") for line in f]
-    cpu = np.asarray([r[1:] for r in rows], dtype=np.float64)
+    return [r[0] for r in rows], np.asarray([r[1:] for r in rows], dtype=np.float64)
+
+
+def planetlab_day(path: Path, cores: int = 8, seed: int = 0) -> Inventory:
+    return planetlab_inventory(planetlab_traces(path)[1], cores, seed, path)
+
+
+def planetlab_inventory(
+    cpu: np.ndarray, cores: int, seed: int, path: Path, cpu_limit: float = 1.0, spare: float = 0
+) -> Inventory:
+    """VMs of 1 vCPU with ``cpu`` (%) as their series, placed today first-fit by peak; ``spare``
+    adds that share of empty hosts (room for plans sized more cautiously than the peak)."""
     rng = np.random.default_rng(seed)
     n = cpu.shape[0]
     memory = (rng.choice([0.5, 1, 1, 1.5], size=n) * GIB).astype(np.int64)
@@ -60,10 +74,10 @@ def planetlab_day(path: Path, cores: int = 8, seed: int = 0) -> Inventory:
         free_cpu[h] -= peaks[v]
         free_mem[h] -= memory[v]
         current.append(h)
-    n_hosts = len(free_cpu)
+    n_hosts = len(free_cpu) + int(np.ceil(spare * len(free_cpu)))
     where = Position(path.name)
     hosts = tuple(
-        Host(f"h{i:04d}", cores, host_mem, 1.0, 1.0, False, where) for i in range(n_hosts)
+        Host(f"h{i:04d}", cores, host_mem, cpu_limit, 1.0, False, where) for i in range(n_hosts)
     )
     vms = tuple(
         VM(f"vm{v:05d}", hosts[current[v]].name, 1, int(memory[v]), where) for v in range(n)

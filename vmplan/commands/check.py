@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from typing import Annotated
 
 import typer
 
-from vmplan.commands import common
+from vmplan.commands import inputs, options, output
+from vmplan.commands.outcome import Outcome
 from vmplan.problems import Level, Problem
 from vmplan.render import problems as render
+from vmplan.render.formats import CheckFormat, PlanFormat
 
 FormatOpt = Annotated[
-    common.CheckFormat | None,
+    CheckFormat | None,
     typer.Option(
         "--format",
         "-f",
@@ -21,34 +22,46 @@ FormatOpt = Annotated[
         show_default=False,
     ),
 ]
-StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")]
+StrictOpt = Annotated[bool, typer.Option("--strict", metavar="", help="Treat warnings as errors.")]
 EvacuableOpt = Annotated[
     bool,
     typer.Option(
-        "--evacuable", help="Also check that every host could be evacuated now (N+1 maintenance)."
+        "--evacuable",
+        metavar="",
+        help="Also check that every host could be evacuated now (N+1 maintenance).",
     ),
 ]
 
 
+EPILOG = """Examples:
+
+  vmplan check samples/inventory.yaml
+
+  vmplan check --evacuable --strict inventory.yaml
+
+  vmplan check -f github inventory.yaml    (the default under GitHub Actions)
+"""
+
+
 def check(
-    inventory: common.InventoryArgs,
+    inventory: options.InventoryArgs,
     format: FormatOpt = None,
     strict: StrictOpt = False,
-    cpu_limit: common.CpuLimitOpt = None,
-    memory_limit: common.MemoryLimitOpt = None,
+    cpu_limit: options.CpuLimitOpt = None,
+    memory_limit: options.MemoryLimitOpt = None,
     evacuable: EvacuableOpt = False,
-) -> None:
+) -> Outcome:
     """Validate inventories and check the current placement against limits and rules.
 
     Exit 0 when there is no error finding, 1 when there is, 2 when the input is invalid.
     """
     from vmplan import checks  # loads only for this command
 
-    fmt = format or (common.CheckFormat.GITHUB if common.on_github() else common.CheckFormat.TEXT)
-    cpu = common.parse_percent_option(cpu_limit, "--cpu-limit")
-    memory = common.parse_percent_option(memory_limit, "--memory-limit")
-    console = common.stdout_console()
-    loaded = common.load_or_exit(inventory, fmt.value, "check", console)
+    fmt = format or (CheckFormat.GITHUB if output.on_github() else CheckFormat.TEXT)
+    cpu = options.percent(cpu_limit, "--cpu-limit")
+    memory = options.percent(memory_limit, "--memory-limit")
+    console = output.capture_console(PlanFormat.TABLE)  # colour on a terminal only
+    loaded = inputs.load_inventory(inventory, fmt.value, "check", text_to_stdout=True).loaded
     inv = loaded.inventory.with_limits(cpu, memory)
     optional = [checks.evacuable.ID] if evacuable else []
     findings = sorted([*loaded.warnings, *checks.run(inv, optional=optional)], key=Problem.sort_key)
@@ -58,11 +71,12 @@ def check(
     status = render.Status.FAILED if failed else render.Status.OK
     scope = f"{len(inv.hosts)} hosts, {len(inv.vms)} VMs, {inv.n_samples} samples"
     summary = render.summary_line(findings, status, scope)
-    if fmt is common.CheckFormat.JSON:
+    if fmt is CheckFormat.JSON:
         extra = {"hosts": len(inv.hosts), "vms": len(inv.vms), "samples": inv.n_samples}
-        sys.stdout.write(render.json_doc("check", findings, status, extra))
-    elif fmt is common.CheckFormat.GITHUB:
-        sys.stdout.write(render.github(findings, summary))
+        output.write_output(render.json_doc("check", findings, status, extra), None)
+    elif fmt is CheckFormat.GITHUB:
+        output.write_output(render.github(findings, summary), None)
     else:
         render.text(console, findings, summary)
-    raise typer.Exit(common.EXIT_FINDINGS if failed else common.EXIT_OK)
+        output.write_output(output.rendered(console), None)
+    return Outcome.FINDINGS if failed else Outcome.OK

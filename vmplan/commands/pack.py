@@ -2,48 +2,70 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
-import yaml
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from vmplan.commands import common
+from vmplan import sizing
+from vmplan.commands import inputs, options, output, sizing_options
+from vmplan.commands.outcome import Outcome
+from vmplan.engine.settings import DEFAULT_PARALLEL, DEFAULT_TIME_LIMIT_S
+from vmplan.render import formats
 from vmplan.render import plan as render_plan
+from vmplan.render import sizing as render_sizing
+from vmplan.render.escape import printable
 from vmplan.units import format_duration, plural
 
 if TYPE_CHECKING:
-    from vmplan.model import Inventory
-    from vmplan.pack import PackResult
+    from vmplan.model import IntArray, Inventory
+    from vmplan.pack import PackResult, PackSettings
 
 MaxMigrationsOpt = Annotated[
     int | None,
-    typer.Option("--max-migrations", min=0, help="Best plan within this many migrations."),
+    typer.Option("--max-migrations", min=0, metavar="N", help="Best plan within N migrations."),
 ]
 FrontierOpt = Annotated[
     bool,
     typer.Option(
         "--frontier",
+        metavar="",
         help="Show the trade-off between hosts freed and migrations (on fleets of more than "
         "3,000 VM groups this also spends the time left walking from today's placement).",
     ),
 ]
 
+EPILOG = """Examples:
+
+  vmplan pack samples/inventory.yaml
+
+  vmplan pack inventory.yaml --cpu-limit 80% --frontier
+
+  vmplan pack inventory.yaml -o plan.json    (JSON, from the extension)
+"""
+
 
 def pack(
-    inventory: common.InventoryArgs,
-    cpu_limit: common.CpuLimitOpt = None,
-    memory_limit: common.MemoryLimitOpt = None,
+    inventory: options.InventoryArgs,
+    cpu_limit: options.CpuLimitOpt = None,
+    memory_limit: options.MemoryLimitOpt = None,
     max_migrations: MaxMigrationsOpt = None,
-    parallel: common.ParallelOpt = 4,
-    bandwidth: common.BandwidthOpt = "10Gbit/s",
-    time_limit: common.TimeLimitOpt = 5.0,
+    parallel: options.ParallelOpt = DEFAULT_PARALLEL,
+    bandwidth: options.BandwidthOpt = options.DEFAULT_BANDWIDTH,
+    time_limit: options.TimeLimitOpt = DEFAULT_TIME_LIMIT_S,
     frontier: FrontierOpt = False,
-    format: common.PlanFormatOpt = None,
-    output: common.OutputOpt = None,
-) -> None:
+    profile: sizing_options.ProfileOpt = None,
+    envelope: sizing_options.EnvelopeOpt = None,
+    size: sizing_options.SizeOpt = None,
+    risk: sizing_options.RiskOpt = None,
+    format: options.PlanFormatOpt = None,
+    out: options.OutputOpt = None,
+) -> Outcome:
     """Consolidate onto the fewest hosts, each within its limits at every sample, with safe waves.
 
     Finds the fewest hosts on which every host's combined CPU series stays under its limit at
@@ -54,52 +76,96 @@ def pack(
     from vmplan.pack import PackSettings  # the solver loads only for this command
     from vmplan.pack import pack as run_pack
 
-    fmt = common.plan_format(format, output)
+    fmt = output.plan_format(format, out)
     settings = PackSettings(
         parallel=parallel,
-        bandwidth=common.parse_bandwidth_option(bandwidth),
+        bandwidth=options.bandwidth(bandwidth),
         time_limit=time_limit,
         max_migrations=max_migrations,
         frontier=frontier,
     )
-    cpu = common.parse_percent_option(cpu_limit, "--cpu-limit")
-    memory = common.parse_percent_option(memory_limit, "--memory-limit")
-    loaded = common.load_or_exit(inventory, fmt.value, "pack", common.stderr_console())
-    common.show_warnings(loaded.warnings)
-    inv = loaded.inventory.with_limits(cpu, memory)
-    with common.progress("packing") as say:
-        result = run_pack(inv, settings, say)
-    common.write_output(_render(inv, result, fmt, frontier), output)
-    raise typer.Exit(common.EXIT_OK if result.plan.feasible else common.EXIT_FINDINGS)
+    cpu = options.percent(cpu_limit, "--cpu-limit")
+    memory = options.percent(memory_limit, "--memory-limit")
+    read = inputs.load_inventory(inventory, fmt.value, "pack")
+    output.show_warnings(read.loaded.warnings)
+    inv = read.inventory.with_limits(cpu, memory)
+    chosen = sizing_options.spec(profile, envelope, size, risk)
+    with output.progress("packing") as say:
+        sized = sizing_options.apply(inv, chosen, _planner(settings, say))
+        result = run_pack(sized.inventory, settings, say)
+    about = sizing.as_json(sized, inv, result.plan.target)
+    views = _views(sized.inventory, result, frontier, about, sizing.summary(sized))
+    output.write_output(formats.render(views, fmt, output.capture_console(fmt)), out, read.files)
+    output.confirm(out)
+    return Outcome.OK if result.plan.feasible else Outcome.FINDINGS
 
 
-def _render(inv: Inventory, result: PackResult, fmt: common.PlanFormat, frontier: bool) -> str:
-    plan = result.plan
-    extra = {
-        "lower_bound_detail": {
-            "cpu": result.bounds.cpu,
-            "memory": result.bounds.memory,
-            "conflicts": result.bounds.conflicts,
-        },
-        "strategy": result.strategy,
-        "frontier": [{"hosts": p.hosts, "migrations": p.migrations} for p in result.frontier],
-    }
-    if fmt is common.PlanFormat.JSON:
-        return render_plan.to_json(render_plan.plan_dict(inv, plan, extra))
-    if fmt is common.PlanFormat.YAML:
-        return yaml.safe_dump(render_plan.plan_dict(inv, plan, extra), sort_keys=False)
-    console = common.capture_console(fmt)
-    if not plan.feasible:
-        console.print(Text("No feasible placement.", style="bold red"))
-        render_plan.print_unplaced(console, inv, plan)
-        return common.rendered(console)
-    if frontier:
-        console.print(_frontier_table(result))
-    console.print(render_plan.hosts_table(inv, plan))
-    if plan.moves:
-        console.print(render_plan.waves_table(inv, plan))
-    console.print(Text(summary(inv, result), style="bold"))
-    return common.rendered(console)
+def _planner(settings: PackSettings, say: Callable[[str], None]) -> sizing.PlanFn:
+    """The solver as calibration sees it: a placement for a sized inventory, within a share of
+    the time limit (no frontier, which only the final plan shows)."""
+    from vmplan.pack import pack as run_pack
+
+    def plan(inv: Inventory, share: float) -> IntArray | None:
+        quick = replace(settings, time_limit=settings.time_limit * share, frontier=False)
+        say("calibrating the sizing")
+        result = run_pack(inv, quick, None)
+        return result.plan.target if result.plan.feasible else None
+
+    return plan
+
+
+def _views(
+    inv: Inventory, result: PackResult, frontier: bool, about: dict[str, Any], sized_line: str
+) -> formats.Views:
+    """What pack shows; ``inv`` is the sized inventory the plan was made and verified on."""
+    for_what = "" if about["sizing"]["planned_on"] == "the history" else " for the sized series"
+    line = f"{summary(inv, result, for_what)}; {printable(sized_line)}"
+
+    def data() -> dict[str, Any]:
+        extra = {
+            "lower_bound_detail": {
+                "cpu": result.bounds.cpu,
+                "memory": result.bounds.memory,
+                "conflicts": result.bounds.conflicts,
+            },
+            "strategy": result.strategy,
+            "frontier": [{"hosts": p.hosts, "migrations": p.migrations} for p in result.frontier],
+            **about,
+        }
+        return render_plan.plan_dict(inv, result.plan, extra)
+
+    def table(console: Console) -> None:
+        plan = result.plan
+        if not plan.feasible:
+            console.print(Text("No feasible placement.", style="bold red"))
+            render_plan.print_unplaced(console, inv, plan)
+            return
+        if frontier:
+            console.print(_frontier_table(result))
+            if about["sizing"]["candidates"]:
+                console.print(render_sizing.candidates_table(about["sizing"]))
+        render_plan.print_hosts(console, inv, plan)
+        if plan.moves:
+            render_plan.print_moves(console, inv, plan)
+        console.print(Text(line, style="bold"), soft_wrap=True)
+
+    def text() -> list[str]:
+        plan = result.plan
+        if not plan.feasible:
+            return ["No feasible placement.", *render_plan.unplaced_lines(inv, plan)]
+        lines = [
+            f"frontier: {plural(p.hosts, 'host')}, {plural(p.migrations, 'migration')}"
+            for p in result.frontier
+        ]
+        lines = lines if frontier else []
+        return [
+            *lines,
+            *render_plan.host_lines(inv, plan),
+            *render_plan.move_lines(inv, plan),
+            line,
+        ]
+
+    return formats.Views(data, table, text)
 
 
 def _frontier_table(result: PackResult) -> Table:
@@ -112,11 +178,11 @@ def _frontier_table(result: PackResult) -> Table:
     return table
 
 
-def summary(inv: Inventory, result: PackResult) -> str:
+def summary(inv: Inventory, result: PackResult, for_what: str = "") -> str:
     plan = result.plan
     before, after = set(plan.before.tolist()), set(plan.target.tolist())
-    optimal = ", optimal" if plan.optimal else ""
-    return (
+    optimal = f", optimal{for_what}" if plan.optimal else ""
+    return printable(
         f"Plan: {len(before)} -> {len(after)} hosts ({len(before - after)} freed), "
         f"lower bound {plan.lower_bound}{optimal}, {plural(len(plan.moves), 'migration')} in "
         f"{plural(plan.waves, 'wave')}, about {format_duration(plan.total_seconds)}"

@@ -5,17 +5,14 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from vmplan import __version__
-from vmplan.commands import common
-from vmplan.problems import InputError, Problem
-from vmplan.render import problems as render_problems
-
-if TYPE_CHECKING:
-    from vmplan.model import Inventory, Plan
+from vmplan.commands import inputs, options, output
+from vmplan.commands.outcome import Outcome
+from vmplan.render.escape import printable
 
 DEFAULT_OUTPUT = Path("vmplan-report.html")
 
@@ -48,33 +45,24 @@ ReportFormatOpt = Annotated[
 ]
 
 
-def _read_plan_or_exit(path: Path, inv: Inventory) -> Plan:
-    from vmplan.planfile import read_plan
+EPILOG = """Examples:
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        problems = [Problem(str(path), 0, 0, "", f"cannot read the plan: {reason}", "plan")]
-    else:
-        try:
-            return read_plan(text, str(path), inv)
-        except InputError as exc:
-            problems = exc.problems
-    status = render_problems.Status.INVALID
-    summary = render_problems.summary_line(problems, status, "")
-    render_problems.text(common.stderr_console(), problems, summary)
-    raise typer.Exit(common.EXIT_INVALID)
+  vmplan report samples/inventory.yaml
+
+  vmplan pack inventory.yaml -o plan.json && vmplan report inventory.yaml --plan plan.json
+
+  vmplan report inventory.yaml -f text | less -R
+"""
 
 
 def report(
-    inventory: common.InventoryArgs,
+    inventory: options.InventoryArgs,
     plan: PlanOpt = None,
-    output: ReportOutputOpt = None,
+    out: ReportOutputOpt = None,
     format: ReportFormatOpt = ReportFormat.HTML,
-    cpu_limit: common.CpuLimitOpt = None,
-    memory_limit: common.MemoryLimitOpt = None,
-) -> None:
+    cpu_limit: options.CpuLimitOpt = None,
+    memory_limit: options.MemoryLimitOpt = None,
+) -> Outcome:
     """Chart every host's combined CPU demand against its limit, now and after a plan.
 
     Writes one self-contained HTML file (no script, nothing fetched), or with --format text
@@ -82,22 +70,24 @@ def report(
     """
     from vmplan.render import html, report_model, report_text  # load only for this command
 
-    cpu = common.parse_percent_option(cpu_limit, "--cpu-limit")
-    memory = common.parse_percent_option(memory_limit, "--memory-limit")
-    errors = common.stderr_console()
-    loaded = common.load_or_exit(inventory, "text", "report", errors)
-    for warning in loaded.warnings:
-        errors.print(str(warning), soft_wrap=True, markup=False)
-    inv = loaded.inventory.with_limits(cpu, memory)
-    target = _read_plan_or_exit(plan, inv) if plan is not None else None
+    cpu = options.percent(cpu_limit, "--cpu-limit")
+    memory = options.percent(memory_limit, "--memory-limit")
+    errors = output.stderr_console()
+    read = inputs.load_inventory(inventory, "text", "report")
+    for warning in read.loaded.warnings:
+        errors.print(printable(str(warning)), soft_wrap=True, markup=False)
+    inv = read.inventory.with_limits(cpu, memory)
+    target = inputs.read_plan(plan, inv) if plan is not None else None
+    read_files = (*read.files, *([plan] if plan is not None else []))
     data = report_model.build(inv, target, None if plan is None else str(plan))
     if format is ReportFormat.TEXT:
-        if (output is None or str(output) == "-") and sys.stdout.isatty():
-            report_text.rich_table(common.stdout_console(), data)
+        if output.to_stdout(out) and sys.stdout.isatty():
+            report_text.rich_table(output.stdout_console(), data)
         else:
-            common.write_output(report_text.plain(data), output)
-        return
-    destination = output or DEFAULT_OUTPUT
-    common.write_output(html.document(data, f"vmplan {__version__}"), destination)
-    if str(destination) != "-":
-        errors.print(f"wrote {destination}", markup=False, highlight=False)
+            output.write_output(report_text.plain(data), out, read_files)
+            output.confirm(out)
+        return Outcome.OK
+    destination = out or DEFAULT_OUTPUT
+    output.write_output(html.document(data, f"vmplan {__version__}"), destination, read_files)
+    output.confirm(destination)
+    return Outcome.OK

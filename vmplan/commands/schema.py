@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
-from vmplan.commands import common
+from vmplan.commands import options, output
+from vmplan.commands.outcome import Outcome
 from vmplan.inventory.jsonschema import inventory_schema
 
 
-def schema(output: common.OutputOpt = None) -> None:
+def schema(out: options.OutputOpt = None) -> Outcome:
     """Print the JSON Schema of inventory format v1 (for editors and other tools)."""
-    common.write_output(json.dumps(inventory_schema(), indent=2) + "\n", output)
+    output.write_output(json.dumps(inventory_schema(), indent=2) + "\n", out)
+    return Outcome.OK

@@ -38,6 +38,7 @@ DEFAULT_INTERVAL_S = 300
 class Loaded:
     inventory: Inventory
     warnings: tuple[Problem, ...]
+    sources: tuple[Path, ...] = ()  # every file read: the inventories and their cpu_series CSVs
 
 
 def load(paths: Sequence[str | Path], max_yaml_bytes: int = MAX_YAML_BYTES) -> Loaded:
@@ -58,7 +59,9 @@ def load(paths: Sequence[str | Path], max_yaml_bytes: int = MAX_YAML_BYTES) -> L
     problems += found
     if inventory is None or _errors(problems):
         raise InputError(problems)
-    return Loaded(inventory, tuple(sorted(problems, key=Problem.sort_key)))
+    csvs = [_csv_path(s.file, str(s.cpu_series.value)) for s in specs if s.cpu_series is not None]
+    sources = (*(Path(p) for p in paths), *csvs)
+    return Loaded(inventory, tuple(sorted(problems, key=Problem.sort_key)), sources)
 
 
 def _errors(problems: list[Problem]) -> bool:

@@ -7,18 +7,20 @@ cpu_peak_at, memory}]`` plus more keys (``hosts_before``, ``waves``, ``total_sec
 
 from __future__ import annotations
 
-import json
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
 from vmplan.constraints import cpu_fits
-from vmplan.model import Inventory, Plan, host_loads, host_memory_use
+from vmplan.model import Inventory, Move, Plan, host_loads, host_memory_use
 from vmplan.render.curves import sparkline
+from vmplan.render.escape import printable
 from vmplan.timefmt import iso_or_none, time_of_day
 from vmplan.units import format_bytes, format_duration
 
@@ -103,22 +105,27 @@ def _pct(x: float) -> str:
     return f"{x:.0%}"
 
 
-def hosts_table(inv: Inventory, plan: Plan, only: set[int] | None = None) -> Table:
+@dataclass(frozen=True, slots=True)
+class HostRow:
+    """One host before and after a plan, as people read it."""
+
+    name: str
+    vms: str  # "8 -> 11"
+    before: str  # CPU peak share before, "-" when it held nothing
+    after: str  # CPU peak share after, "freed" or "-" when it holds nothing
+    over: bool  # over its CPU limit after the plan
+    freed: bool
+    at: str
+    memory: str
+    curve: str
+
+
+def host_rows(inv: Inventory, plan: Plan, only: set[int] | None = None) -> list[HostRow]:
     """Hosts before and after: VM count, CPU peak and when, memory, the combined curve."""
     loads_before = host_loads(inv, plan.before)
     loads_after = host_loads(inv, plan.target)
     mem_after = host_memory_use(inv, plan.target)
-    table = Table(title="Hosts", title_justify="left", show_edge=False, pad_edge=False)
-    for col, justify in (
-        ("host", "left"),
-        ("VMs", "right"),
-        ("CPU peak before", "right"),
-        ("CPU peak after", "right"),
-        ("at", "left"),
-        ("memory", "right"),
-        ("combined CPU after (limit = full)", "left"),
-    ):
-        table.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    rows = []
     for h, host in enumerate(inv.hosts):
         if only is not None and h not in only:
             continue
@@ -127,46 +134,127 @@ def hosts_table(inv: Inventory, plan: Plan, only: set[int] | None = None) -> Tab
         pa = loads_after[h].max() / host.cores if inv.n_samples else 0.0
         t = int(np.argmax(loads_after[h])) if inv.n_samples else 0
         over = inv.n_samples > 0 and not cpu_fits(loads_after[h], inv.cpu_cap[h]).all()
+        name = printable(host.name) + (" (maint.)" if host.maintenance else "")
         if na == 0:
-            after = Text("freed" if nb else "-", style="green" if nb else "dim")
-            at, mem, curve = "", "", ""
+            after, at, mem, curve = "freed" if nb else "-", "", "", ""
         else:
-            after = Text(_pct(pa), style="red" if over else "")
-            at = time_of_day(inv, t)
+            after, at = _pct(pa), time_of_day(inv, t)
             mem = f"{mem_after[h] / host.memory_bytes:.0%}"
             curve = sparkline(loads_after[h], 32, inv.cpu_cap[h])
-        name = host.name + (" (maint.)" if host.maintenance else "")
-        table.add_row(name, f"{nb} -> {na}", _pct(pb) if nb else "-", after, at, mem, curve)
+        before = _pct(pb) if nb else "-"
+        rows.append(
+            HostRow(name, f"{nb} -> {na}", before, after, over, na == 0 and nb > 0, at, mem, curve)
+        )
+    return rows
+
+
+_HOST_COLUMNS = (
+    ("host", "left"),
+    ("VMs", "right"),
+    ("CPU peak before", "right"),
+    ("CPU peak after", "right"),
+    ("at", "left"),
+    ("memory", "right"),
+)
+
+
+def _hosts_table(rows: list[HostRow], curve: bool) -> Table:
+    table = Table(title="Hosts", title_justify="left", show_edge=False, pad_edge=False)
+    for col, justify in _HOST_COLUMNS:
+        table.add_column(col, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    if curve:
+        table.add_column("combined CPU after (limit = full)", no_wrap=True)
+    for r in rows:
+        style = "green" if r.freed else ("red" if r.over else "")
+        cells: list[str | Text] = [
+            r.name,
+            r.vms,
+            r.before,
+            Text(r.after, style=style),
+            r.at,
+            r.memory,
+        ]
+        table.add_row(*cells, *([r.curve] if curve else []))
     return table
 
 
-def waves_table(inv: Inventory, plan: Plan) -> Table:
+def _fits(console: Console, table: Table) -> bool:
+    return Measurement.get(console, console.options, table).maximum <= console.width
+
+
+def print_hosts(console: Console, inv: Inventory, plan: Plan, only: set[int] | None = None) -> None:
+    """The hosts table, fitted to the console: the curve goes first, then one block per host;
+    names and numbers are never cut."""
+    rows = host_rows(inv, plan, only)
+    for curve in (True, False):
+        table = _hosts_table(rows, curve)
+        if _fits(console, table):
+            console.print(table)
+            return
+    console.print(Text("Hosts", style="italic"))
+    for r in rows:
+        console.print(Text(r.name, style="bold"), soft_wrap=True)
+        console.print(f"  VMs {r.vms}; CPU peak {r.before} -> {r.after}", soft_wrap=True)
+        if r.at:
+            console.print(f"  at {r.at}; memory {r.memory}", soft_wrap=True)
+
+
+def host_lines(inv: Inventory, plan: Plan, only: set[int] | None = None) -> list[str]:
+    """Plain text, one host per line."""
+    out = []
+    for r in host_rows(inv, plan, only):
+        line = f"host {r.name}: VMs {r.vms}, CPU peak {r.before} -> {r.after}"
+        if r.at:
+            line += f" at {r.at}, memory {r.memory}"
+        out.append(line + (", OVER ITS CPU LIMIT" if r.over else ""))
+    return out
+
+
+def _move_cells(inv: Inventory, m: Move) -> tuple[str, ...]:
+    return (
+        str(m.wave),
+        printable(inv.vms[m.vm].name),
+        printable(inv.hosts[m.source].name),
+        printable(inv.hosts[m.target].name),
+        format_bytes(inv.memory[m.vm]),
+        format_duration(m.seconds),
+        printable(str(m.reason)),
+    )
+
+
+def print_moves(console: Console, inv: Inventory, plan: Plan) -> None:
     table = Table(title="Migrations", title_justify="left", show_edge=False, pad_edge=False)
     for col in ("wave", "VM", "from", "to", "memory", "time", "why"):
         table.add_column(col, no_wrap=col != "why")
     for m in plan.moves:
-        table.add_row(
-            str(m.wave),
-            inv.vms[m.vm].name,
-            inv.hosts[m.source].name,
-            inv.hosts[m.target].name,
-            format_bytes(inv.memory[m.vm]),
-            format_duration(m.seconds),
-            str(m.reason),
-        )
-    return table
+        table.add_row(*_move_cells(inv, m))
+    if _fits(console, table):
+        console.print(table)
+        return
+    console.print(Text("Migrations", style="italic"))
+    for line in move_lines(inv, plan):
+        console.print(line, soft_wrap=True, markup=False)
+
+
+def move_lines(inv: Inventory, plan: Plan) -> list[str]:
+    """Plain text, one move per line."""
+    out = []
+    for m in plan.moves:
+        wave, vm, source, target, memory, seconds, why = _move_cells(inv, m)
+        out.append(f"wave {wave}: {vm} {source} -> {target}, {memory}, {seconds}, {why}")
+    return out
+
+
+def unplaced_lines(inv: Inventory, plan: Plan) -> list[str]:
+    out = [
+        f"{printable(inv.vms[u.vm].name)}: {printable('; '.join(u.reasons))}" for u in plan.unplaced
+    ]
+    return out + [printable(note) for note in plan.notes]
 
 
 def print_unplaced(console: Console, inv: Inventory, plan: Plan) -> None:
     for u in plan.unplaced:
-        console.print(Text(f"{inv.vms[u.vm].name}: ", style="bold red"), end="")
-        console.print("; ".join(u.reasons), soft_wrap=True)
+        console.print(Text(f"{printable(inv.vms[u.vm].name)}: ", style="bold red"), end="")
+        console.print(printable("; ".join(u.reasons)), soft_wrap=True, markup=False)
     for note in plan.notes:
-        console.print(note, soft_wrap=True)
-
-
-def to_json(doc: dict[str, Any]) -> str:
-    """Indented for people; compact (one line, C encoder) for fleets, where indenting is slow."""
-    if len(doc.get("placement", {})) > 2000:
-        return json.dumps(doc, separators=(",", ":")) + "\n"
-    return json.dumps(doc, indent=2) + "\n"
+        console.print(printable(note), soft_wrap=True, markup=False)

@@ -1,0 +1,93 @@
+"""``vmplan backtest``: replay a plan's placement on the series of an inventory (a later period)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from vmplan.commands import inputs, options, output
+from vmplan.commands.outcome import Outcome
+from vmplan.problems import Problem
+from vmplan.render import formats
+
+if TYPE_CHECKING:
+    from vmplan.model import Inventory
+    from vmplan.sizing import Replay
+
+PlanArg = Annotated[
+    Path,
+    typer.Option(
+        "--plan",
+        metavar="PLAN.json",
+        help="A plan of vmplan pack/evacuate (--format json) whose placement is replayed.",
+        show_default=False,
+    ),
+]
+
+EPILOG = """Examples:
+
+  vmplan pack monday.yaml -o plan.json && vmplan backtest tuesday.yaml --plan plan.json
+
+  vmplan backtest last-week.yaml --plan plan.json -f json
+"""
+
+
+def backtest(
+    inventory: options.InventoryArgs,
+    plan: PlanArg,
+    cpu_limit: options.CpuLimitOpt = None,
+    memory_limit: options.MemoryLimitOpt = None,
+    format: options.PlanFormatOpt = None,
+    out: options.OutputOpt = None,
+) -> Outcome:
+    """Replay a plan's placement on the series of an inventory, typically a later period.
+
+    VMs the plan does not name stay on their current host; VMs of the plan missing from the
+    inventory are warnings. Per host and overall: samples over the CPU limit and over 100% of the
+    cores, the worst combined CPU, and the share of host-time over the limit; memory likewise.
+
+    Exit 0 when no sample exceeds a limit, 1 when one does, 2 for invalid input.
+    """
+    from vmplan.planfile import read_plan
+    from vmplan.sizing import replay
+
+    fmt = output.plan_format(format, out)
+    cpu = options.percent(cpu_limit, "--cpu-limit")
+    memory = options.percent(memory_limit, "--memory-limit")
+    read = inputs.load_inventory(inventory, fmt.value, "backtest")
+    inv = read.inventory.with_limits(cpu, memory)
+    warnings: list[Problem] = []
+    as_json = "backtest" if fmt.value == "json" else None
+    target = inputs.read_file(
+        plan, lambda text: read_plan(text, str(plan), inv, warnings=warnings), "plan", as_json
+    )
+    output.show_warnings([*read.loaded.warnings, *warnings])
+    result = replay(inv, target.target)
+    views = _views(inv, result, plan, warnings)
+    text = formats.render(views, fmt, output.capture_console(fmt))
+    output.write_output(text, out, (*read.files, plan))
+    output.confirm(out)
+    return Outcome.OK if result.clean else Outcome.FINDINGS
+
+
+def _views(inv: Inventory, result: Replay, plan: Path, warnings: list[Problem]) -> formats.Views:
+    from vmplan.render import sizing as render_sizing  # loaded only for this command
+
+    def data() -> dict[str, Any]:
+        doc = {"command": "backtest", "plan": str(plan), **render_sizing.replay_dict(inv, result)}
+        doc["warnings"] = [str(w) for w in warnings]
+        return doc
+
+    def table(console: Console) -> None:
+        console.print(render_sizing.replay_table(inv, result))
+        style = "bold" if result.clean else "bold red"
+        console.print(Text(render_sizing.replay_summary(result), style=style))
+
+    def text() -> list[str]:
+        return [*render_sizing.replay_lines(inv, result), render_sizing.replay_summary(result)]
+
+    return formats.Views(data, table, text)

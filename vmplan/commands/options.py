@@ -1,0 +1,128 @@
+"""The options the commands share, declared once as ``Annotated`` aliases, and their parsing."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from vmplan import units
+from vmplan.engine.settings import DEFAULT_BANDWIDTH
+from vmplan.render.formats import PlanFormat
+
+#: Where a command given no inventory looks (evacuate, script).
+ENV = "VMPLAN_INVENTORY"
+DEFAULT_FILES = ("inventory.yaml", "vmplan.yaml")
+
+InventoryOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "-i",
+        "--inventory",
+        metavar="FILE",
+        help=f"Inventory file (repeatable; several files merge). Default: ${ENV} (paths separated "
+        f"by '{os.pathsep}'), else {' or '.join(DEFAULT_FILES)} in the current folder.",
+        show_default=False,
+    ),
+]
+InventoryArgs = Annotated[
+    list[Path],
+    typer.Argument(
+        metavar="INVENTORY...",
+        help="Inventory files (YAML); several files merge.",
+        show_default=False,
+    ),
+]
+CpuLimitOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cpu-limit",
+        metavar="PCT",
+        help="Override every host's CPU limit, e.g. 80%.",
+        show_default=False,
+    ),
+]
+MemoryLimitOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--memory-limit",
+        metavar="PCT",
+        help="Override every host's memory limit, e.g. 95%.",
+        show_default=False,
+    ),
+]
+ParallelOpt = Annotated[
+    int,
+    typer.Option("--parallel", min=1, help="Concurrent migrations per host and wave (in + out)."),
+]
+BandwidthOpt = Annotated[
+    str,
+    typer.Option(
+        "--bandwidth", metavar="RATE", help="Migration network bandwidth, for duration estimates."
+    ),
+]
+TimeLimitOpt = Annotated[
+    float,
+    typer.Option(
+        "--time-limit",
+        min=0.0,
+        metavar="SECONDS",
+        help="Solver time budget; a plan no worse than one first-fit pass is always returned.",
+    ),
+]
+PlanFormatOpt = Annotated[
+    PlanFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format (default: from the -o extension .json/.yaml/.yml/.txt; else table on "
+        "a terminal, text when piped).",
+        show_default=False,
+    ),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="Write the result to FILE (atomically; never over an input) instead of stdout.",
+        show_default=False,
+    ),
+]
+
+__all__ = [
+    "DEFAULT_BANDWIDTH",
+    "DEFAULT_FILES",
+    "ENV",
+    "BandwidthOpt",
+    "CpuLimitOpt",
+    "InventoryArgs",
+    "InventoryOpt",
+    "MemoryLimitOpt",
+    "OutputOpt",
+    "ParallelOpt",
+    "PlanFormatOpt",
+    "TimeLimitOpt",
+    "bandwidth",
+    "percent",
+]
+
+
+def percent(value: str | None, name: str) -> float | None:
+    """A ``--cpu-limit``-like option as a fraction; a bad value is a usage error naming it."""
+    if value is None:
+        return None
+    try:
+        return units.parse_percent(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=name) from None
+
+
+def bandwidth(value: str) -> float:
+    try:
+        return units.parse_bandwidth(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--bandwidth") from None

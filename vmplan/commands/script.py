@@ -1,0 +1,152 @@
+"""``vmplan script``: a plan of pack or evacuate as a script for govc, PowerCLI, virsh, qm or
+openstack, for the operator to read, dry-run and run."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from vmplan import __version__
+from vmplan.commands import inputs, options, output
+from vmplan.commands.outcome import Outcome
+from vmplan.problems import InputError
+from vmplan.scripts import URI_TOOLS, ScriptOptions, Tool, file_digests, render_script
+
+PlanArg = Annotated[
+    Path,
+    typer.Argument(
+        metavar="PLAN.json",
+        help="A plan of vmplan pack or evacuate (--format json).",
+        show_default=False,
+    ),
+]
+ToolOpt = Annotated[
+    Tool,
+    typer.Option("--for", help="The tool the script drives.", show_default=False),
+]
+UriOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--uri",
+        help="Template with {host}: virsh's connection URI (default qemu+ssh://{host}/system); "
+        "for qm an ssh destination (root@{host}) to run each migration on its source node.",
+        show_default=False,
+    ),
+]
+ExtraOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--extra",
+        help="Extra flags for every migration command, e.g. --extra '--compressed'.",
+        show_default=False,
+    ),
+]
+IdsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--ids",
+        help="qm: a YAML mapping of VM name to numeric id (default: ids from names like vm-123).",
+        show_default=False,
+    ),
+]
+
+
+EPILOG = """Examples:
+
+  vmplan script plan.json --for govc -i inventory.yaml -o migrate.sh
+
+  DRY_RUN=1 ./migrate.sh
+
+  vmplan script plan.json --for virsh --uri 'qemu+ssh://root@{host}/system'
+"""
+
+
+def script(
+    plan: PlanArg,
+    tool: ToolOpt,
+    inventory: options.InventoryOpt = None,
+    uri: UriOpt = None,
+    extra: ExtraOpt = None,
+    ids: IdsOpt = None,
+    out: options.OutputOpt = None,
+) -> Outcome:
+    """Write PLAN.json as a script in the tool's own syntax: waves in order, the moves of a wave
+    in parallel, a check before each move, DRY_RUN=1 (PowerCLI: -WhatIf) to print the commands.
+
+    Exit 0 with a script, 2 for invalid input.
+    """
+    from vmplan.planmatch import read_matching_plan
+    from vmplan.scripts.ids import read_ids
+
+    words = _checked_options(tool, uri, ids, extra)
+    paths = inputs.inventory_paths(inventory, os.environ.get(options.ENV), Path.cwd())
+    read = inputs.load_inventory(paths, "text", "script")
+    output.show_warnings(read.loaded.warnings)
+    inv = read.inventory
+    parsed = inputs.read_file(plan, lambda text: read_matching_plan(text, str(plan), inv), "plan")
+    id_map = inputs.read_file(ids, lambda text: read_ids(text, str(ids))) if ids else {}
+    try:
+        settings = ScriptOptions(
+            inputs=file_digests(paths),
+            command_line=_command_line(plan, tool, paths, uri, words, ids, out),
+            version=__version__,
+            uri=uri,
+            extra=words,
+            ids=id_map,
+        )
+        text = render_script(parsed, inv, tool, settings)
+    except InputError as exc:
+        inputs.fail_problems(exc.problems)
+    except OSError as exc:  # an inventory file vanished between loading and hashing
+        output.fail(f"cannot read {exc.filename}: {exc.strerror}")
+    except ValueError as exc:  # a name no program argument can carry
+        output.fail(str(exc))
+    output.write_output(text, out, (*read.files, plan, *([ids] if ids else [])))
+    if not output.to_stdout(out) and out is not None and out.resolve().is_file():
+        mask = os.umask(0)
+        os.umask(mask)
+        out.resolve().chmod(0o777 & ~mask)  # a script: executable by whoever may read it
+    output.confirm(out)
+    return Outcome.OK
+
+
+def _checked_options(
+    tool: Tool, uri: str | None, ids: Path | None, extra: str | None
+) -> tuple[str, ...]:
+    """Exit 2 for an option the tool does not take; the --extra words."""
+    if uri is not None and (tool not in URI_TOOLS or "{host}" not in uri):
+        output.fail("--uri is a template with {host}, for --for virsh or qm only")
+    if ids is not None and tool is not Tool.QM:
+        output.fail("--ids is for --for qm only")
+    try:
+        return tuple(shlex.split(extra)) if extra else ()
+    except ValueError as exc:
+        output.fail(f"--extra: {exc}")
+
+
+def _command_line(
+    plan: Path,
+    tool: Tool,
+    paths: list[Path],
+    uri: str | None,
+    extra: tuple[str, ...],
+    ids: Path | None,
+    output: Path | None,
+) -> str:
+    """The command as given, rebuilt from the options (so it reads the same however it ran)."""
+    words = ["vmplan", "script", str(plan), "--for", tool.value]
+    for path in paths:
+        words += ["-i", str(path)]
+    if uri is not None:
+        words += ["--uri", uri]
+    if extra:
+        words += ["--extra", shlex.join(extra)]
+    if ids is not None:
+        words += ["--ids", str(ids)]
+    if output is not None:
+        words += ["-o", str(output)]
+    return shlex.join(words)

@@ -1,0 +1,28 @@
+"""The comment at the top of every script: what the plan does, what it was made from, and how."""
+
+from __future__ import annotations
+
+from vmplan.scripts.quoting import comment
+from vmplan.scripts.steps import ScriptOptions, Steps
+
+
+def header_lines(steps: Steps, options: ScriptOptions, tool: str, how: list[str]) -> list[str]:
+    """Comment text, one line each (the caller adds the comment marker)."""
+    made_by = f"vmplan {options.version}".rstrip()
+    lines = [
+        f"Written by {made_by} for {tool}: the {steps.command} plan below, wave by wave.",
+        f"Plan: {steps.summary()}",
+    ]
+    lines += [
+        f"  wave {w[0].wave}: {len(w)} move(s), about {max(w, key=lambda s: s.seconds).duration}"
+        for w in steps.waves
+    ]
+    if steps.freed:
+        lines.append(f"Freed: {', '.join(steps.freed)}")
+    lines.append("Planned from (sha256):")
+    lines += [f"  {digest}  {path}" for path, digest in options.inputs] or ["  (not recorded)"]
+    if options.command_line:
+        lines.append(f"Made with: {options.command_line}")
+    lines.append("")
+    lines += how
+    return [comment(line) for line in lines]
