@@ -237,7 +237,7 @@ def test_split_affinity_group_counts_only_the_vms_that_move() -> None:
 
 
 def test_frontier_keeps_only_undominated_points() -> None:
-    from vmplan.pack import _pareto
+    from vmplan.pack.result import pareto as _pareto
 
     got = [(p.hosts, p.migrations) for p in _pareto([(6, 0), (5, 10), (4, 20), (3, 5)])]
     assert got == [(6, 0), (3, 5)]
@@ -249,10 +249,10 @@ def test_a_large_fleet_where_first_fit_fails_falls_back_to_todays_placement(
     # first-fit from empty hosts puts Y on the largest host, h1, where pinned X then has no room;
     # today's placement (Y on h0, X on h1) is fine. Sized as a "large" fleet, the walk from today
     # is skipped unless first-fit finds nothing, as here.
-    import vmplan.pack as packing
+    from vmplan.pack import exact, portfolio
 
-    monkeypatch.setattr(packing, "LARGE", 1)
-    monkeypatch.setattr(packing.exact, "applicable", lambda *_: False)  # as on a large fleet
+    monkeypatch.setattr(portfolio, "LARGE", 1)
+    monkeypatch.setattr(exact, "applicable", lambda *_: False)  # as on a large fleet
     inv = inventory(
         hosts=[(3, 16), (4, 16)],
         vms=[(3, 4, [250 / 3] * 4, 0), (2, 4, [100] * 4, 1)],

@@ -29,6 +29,8 @@ PLANETLAB = next(
     ),
     Path(__file__).resolve().parents[3] / "shared" / "data" / "planetlab",
 )
+#: ../shared/data (the temporal bin packing set sits beside the PlanetLab days)
+DATA = PLANETLAB.parent
 
 
 def planetlab_days() -> list[Path]:
@@ -157,3 +159,13 @@ def synthetic_fleet(folder: Path, vms: int = 10_000, samples: int = 2016, seed: 
             )
             f.write(stamp + "," + ",".join(map(str, cpu[:, t].astype(int))) + "\n")
     return yaml_path
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """Rows under a header, columns padded to their widest cell, as the benchmarks print them."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in [header, *rows]
+    ]
+    lines.insert(1, "-+-".join("-" * w for w in widths))
+    return "\n".join(lines)

@@ -124,11 +124,8 @@ def _views(
 
     def data() -> dict[str, Any]:
         extra = {
-            "lower_bound_detail": {
-                "cpu": result.bounds.cpu,
-                "memory": result.bounds.memory,
-                "conflicts": result.bounds.conflicts,
-            },
+            "lower_bound_detail": result.bounds.values(),
+            "lower_bound_binding": result.bounds.binding(),
             "strategy": result.strategy,
             "frontier": [{"hosts": p.hosts, "migrations": p.migrations} for p in result.frontier],
             **about,

@@ -174,3 +174,23 @@ def relabel(inv: Inventory, items: Items, state: Hosts, before_vms: IntArray) ->
     for r, c in zip(rows, cols, strict=True):
         new_where[state.where == bins[r]] = open_hosts[c]
     return Hosts(inv, items, new_where)
+
+
+def settle(state: Hosts, before: IntArray) -> int:
+    """Send items back to their host of today where that host is used and still takes them
+    (fewer migrations at the same host count); returns how many went back.
+
+    Largest first, so the VMs that are dearest to move stay home first.
+    """
+    used = state.count > 0
+    away = np.flatnonzero((state.where != before) & (before >= 0))
+    away = away[used[before[away]]]
+    away = away[np.lexsort((away, -state.items.memory[away]))]
+    back = 0
+    for i in away.tolist():
+        h = int(before[i])
+        if state.exact(i, np.array([h], dtype=np.int64))[0]:
+            state.remove(i)
+            state.add(i, h)
+            back += 1
+    return back

@@ -144,6 +144,8 @@ def row_summaries(rows: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray,
 
 
 TOP = 16
+#: Rows whose busiest samples are found at a time.
+TOP_CHUNK_ROWS = 512
 
 
 def top_samples(rows: FloatArray) -> IntArray:
@@ -151,7 +153,15 @@ def top_samples(rows: FloatArray) -> IntArray:
     n = rows.shape[-1]
     if n <= TOP:
         return np.broadcast_to(np.arange(n), (*rows.shape[:-1], n)).copy()
-    return np.argpartition(rows, n - TOP, axis=-1)[..., n - TOP :].astype(np.int64)
+    if rows.ndim == 1:
+        return np.argpartition(rows, n - TOP)[n - TOP :].astype(np.int64)
+    # argpartition returns indices for the whole row: a chunk of rows at a time keeps that
+    # temporary small (on 10,000 x 8,640 samples it would be as large as the demand matrix)
+    out = np.empty((rows.shape[0], TOP), dtype=np.int64)
+    for a in range(0, rows.shape[0], TOP_CHUNK_ROWS):
+        part = rows[a : a + TOP_CHUNK_ROWS]
+        out[a : a + part.shape[0]] = np.argpartition(part, n - TOP, axis=-1)[:, n - TOP :]
+    return out
 
 
 BLOCKS = 256

@@ -36,8 +36,8 @@ from vmplan.engine import schedule as migrate
 from vmplan.engine.schedule import NO_SAFE_ORDER, finish_plan
 from vmplan.engine.settings import Settings
 from vmplan.engine.state import Hosts
-from vmplan.engine.verify import verify_placement
 from vmplan.evacuate import exact
+from vmplan.evacuate.incremental import Verifier
 from vmplan.evacuate.reasons import limit_hints, unplaced
 from vmplan.evacuate.solve import (
     Attempt,
@@ -175,12 +175,14 @@ def evacuable(
     The inventory is prepared once and every host is tried from the same state. A placement that
     needs no room-making can always be ordered (its moves only fill open hosts up to their final
     load), so only plans with room-making are scheduled to confirm a safe order exists. Every
-    target placement found is re-verified by :func:`vmplan.engine.verify.verify_placement`.
+    target placement found is re-verified (:class:`.incremental.Verifier`: the same verdict as
+    :func:`vmplan.engine.verify.verify_placement`, summing only the hosts the evacuation changes).
     """
     settings = settings or EvacuateSettings()
     say = progress or (lambda _msg: None)
     prep = prepare(inv, current)
     limits: dict[tuple[float | None, float | None], Prepared] = {}
+    verifier: Verifier | None = None  # today's loads, summed once when first needed
     out = []
     for h, host in enumerate(inv.hosts):
         say(f"{host.name} ({h + 1}/{len(inv.hosts)})")
@@ -191,7 +193,8 @@ def evacuable(
             best = outcome.feasible[0]
             if _orderable(prep, best, outcome.leaving, named, settings):
                 target = prep.items.placement_of_vms(best.state.where)
-                problems = verify_placement(inv, target, set(named), prep.current)
+                verifier = verifier or Verifier(inv, prep.current)
+                problems = verifier.problems(target, named)
                 if problems:
                     raise PlanVerificationError("; ".join(problems[:5]))
                 out.append(Verdict(h, True, vm_moves(prep, best.state.where)))

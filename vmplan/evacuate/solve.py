@@ -164,9 +164,10 @@ def destinations(prep: Prepared, state: Hosts) -> IntArray:
 def _choose(state: Hosts, i: int, hosts: IntArray, mode: Mode) -> int:
     """The host among ``hosts`` that takes item ``i`` by ``mode``, or -1.
 
-    The peak afterwards lies between the host's peak plus the item's minimum and the host's peak
-    plus the item's peak, so only hosts whose interval reaches the best bound get the full-series
-    maximum; the choice (and its tie-break, the first host) is the same as over all of them.
+    The peak afterwards lies between its value at the busiest samples of the host and of the item
+    (a maximum over fewer samples) and the host's peak plus the item's peak, so only hosts whose
+    interval reaches the best bound get the full-series maximum; the choice (and its tie-break,
+    the first host) is the same as over all of them.
     """
     if hosts.size == 0:
         return -1
@@ -178,7 +179,12 @@ def _choose(state: Hosts, i: int, hosts: IntArray, mode: Mode) -> int:
     if d.size == 0:
         return int(c[0])
     scale = 1.0 / (state.inv.host_cores[c] if mode is Mode.SPREAD else state.cap[c])
-    lo = (state.peak[c] + d.min()) * scale
+    samples = state.load.shape[1]
+    at = np.concatenate(
+        (state.top[c], np.broadcast_to(state.items.top[i], (c.size, state.items.top.shape[1]))),
+        axis=1,
+    )
+    lo = (state.load.take(at + (c * samples)[:, None]) + d.take(at)).max(axis=1) * scale
     hi = (state.peak[c] + state.items.peak[i]) * scale
     keep = np.flatnonzero(lo <= hi.min() if mode is Mode.SPREAD else hi >= lo.max())
     after = (state.load[c[keep]] + d).max(axis=1) * scale[keep]

@@ -15,11 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from vmplan.engine import milp
+from vmplan.engine.bounds import maximal_columns
 from vmplan.engine.items import Items
 from vmplan.model import FloatArray, IntArray, Inventory
 
 MAX_ITEMS = 120
 INITIAL_SAMPLES = 24
+#: Up to this many distinct maximal samples, the model starts with all of them.
+MAXIMAL_SAMPLES = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +84,11 @@ def solve(
 
 
 def _initial_samples(inv: Inventory, items: Items) -> set[int]:
-    """The busiest samples of the total, and the peaks of the first items."""
+    """The distinct maximal samples when they are few (no other sample can then be violated),
+    else the busiest samples of the total and the peaks of the first items."""
+    columns = maximal_columns(items.demand)
+    if columns is not None and columns.size <= MAXIMAL_SAMPLES:
+        return set(columns.tolist())
     total = items.demand.sum(axis=0)
     k = min(INITIAL_SAMPLES, inv.n_samples)
     samples = set(np.argsort(-total, kind="stable")[:k].tolist())
