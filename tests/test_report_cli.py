@@ -301,7 +301,7 @@ def test_a_week_is_drawn_max_pooled_and_an_empty_host_has_no_peak(
     assert result.exit_code == 0, result.stderr
     html = result.stdout
     assert "each drawn point stands for up to 7 consecutive samples" in html
-    assert "peak 97% at Nov 06 06:50" in html  # 1234 x 5 min after Monday midnight
+    assert "peak 97% at Fri 06:50" in html  # 1234 x 5 min after Monday midnight
     first = re.search(r'<path class="c0" d="M0 1000V(\d+)l([^V]*)V1000Z"', html)
     assert first is not None
     steps = first.group(2).replace("-", " -").split()

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from vmplan import timefmt
 from vmplan.commands import inputs, options, output
 from vmplan.commands.outcome import Outcome
 from vmplan.problems import Level, Problem
@@ -50,6 +51,7 @@ def check(
     cpu_limit: options.CpuLimitOpt = None,
     memory_limit: options.MemoryLimitOpt = None,
     evacuable: EvacuableOpt = False,
+    tz: options.TzOpt = None,
 ) -> Outcome:
     """Validate inventories and check the current placement against limits and rules.
 
@@ -60,9 +62,10 @@ def check(
     fmt = format or (CheckFormat.GITHUB if output.on_github() else CheckFormat.TEXT)
     cpu = options.percent(cpu_limit, "--cpu-limit")
     memory = options.percent(memory_limit, "--memory-limit")
+    zone = options.zone(tz)
     console = output.capture_console(PlanFormat.TABLE)  # colour on a terminal only
     loaded = inputs.load_inventory(inventory, fmt.value, "check", text_to_stdout=True).loaded
-    inv = loaded.inventory.with_limits(cpu, memory)
+    inv = timefmt.in_zone(loaded.inventory.with_limits(cpu, memory), zone)
     optional = [checks.evacuable.ID] if evacuable else []
     findings = sorted([*loaded.warnings, *checks.run(inv, optional=optional)], key=Problem.sort_key)
     if strict:

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from vmplan import timefmt
 from vmplan.commands import inputs, options, output
 from vmplan.commands.outcome import Outcome
 from vmplan.engine.settings import DEFAULT_PARALLEL, DEFAULT_TIME_LIMIT_S
@@ -63,6 +64,7 @@ def evacuate(
     bandwidth: options.BandwidthOpt = options.DEFAULT_BANDWIDTH,
     time_limit: options.TimeLimitOpt = DEFAULT_TIME_LIMIT_S,
     window: WindowOpt = False,
+    tz: options.TzOpt = None,
     format: options.PlanFormatOpt = None,
     out: options.OutputOpt = None,
 ) -> Outcome:
@@ -81,10 +83,11 @@ def evacuate(
     )
     cpu = options.percent(cpu_limit, "--cpu-limit")
     memory = options.percent(memory_limit, "--memory-limit")
+    zone = options.zone(tz)
     paths = inputs.inventory_paths(inventory, os.environ.get(options.ENV), Path.cwd())
     read = inputs.load_inventory(paths, fmt.value, "evacuate")
     output.show_warnings(read.loaded.warnings)
-    inv = read.inventory.with_limits(cpu, memory)
+    inv = timefmt.in_zone(read.inventory.with_limits(cpu, memory), zone)
     named = host_indices(inv, hosts)
     if window and inv.start is None:
         output.fail("--window needs timestamps: add 'start' to the inventory")

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from vmplan import sizing
+from vmplan import sizing, timefmt
 from vmplan.commands import inputs, options, output, sizing_options
 from vmplan.commands.outcome import Outcome
 from vmplan.engine.settings import DEFAULT_PARALLEL, DEFAULT_TIME_LIMIT_S
@@ -64,6 +64,7 @@ def pack(
     envelope: sizing_options.EnvelopeOpt = None,
     size: sizing_options.SizeOpt = None,
     risk: sizing_options.RiskOpt = None,
+    tz: options.TzOpt = None,
     format: options.PlanFormatOpt = None,
     out: options.OutputOpt = None,
 ) -> Outcome:
@@ -87,9 +88,10 @@ def pack(
     )
     cpu = options.percent(cpu_limit, "--cpu-limit")
     memory = options.percent(memory_limit, "--memory-limit")
+    zone = options.zone(tz)
     read = inputs.load_inventory(inventory, fmt.value, "pack")
     output.show_warnings(read.loaded.warnings)
-    inv = read.inventory.with_limits(cpu, memory)
+    inv = timefmt.in_zone(read.inventory.with_limits(cpu, memory), zone)
     chosen = sizing_options.spec(profile, envelope, size, risk)
     with output.progress("packing") as say:
         sized = sizing_options.apply(inv, chosen, _planner(settings, say))

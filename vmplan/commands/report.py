@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from vmplan import __version__
+from vmplan import __version__, timefmt
 from vmplan.commands import inputs, options, output
 from vmplan.commands.outcome import Outcome
 from vmplan.render.escape import printable
@@ -62,6 +62,7 @@ def report(
     format: ReportFormatOpt = ReportFormat.HTML,
     cpu_limit: options.CpuLimitOpt = None,
     memory_limit: options.MemoryLimitOpt = None,
+    tz: options.TzOpt = None,
 ) -> Outcome:
     """Chart every host's combined CPU demand against its limit, now and after a plan.
 
@@ -72,11 +73,12 @@ def report(
 
     cpu = options.percent(cpu_limit, "--cpu-limit")
     memory = options.percent(memory_limit, "--memory-limit")
+    zone = options.zone(tz)
     errors = output.stderr_console()
     read = inputs.load_inventory(inventory, "text", "report")
     for warning in read.loaded.warnings:
         errors.print(printable(str(warning)), soft_wrap=True, markup=False)
-    inv = read.inventory.with_limits(cpu, memory)
+    inv = timefmt.in_zone(read.inventory.with_limits(cpu, memory), zone)
     target = inputs.read_plan(plan, inv) if plan is not None else None
     read_files = (*read.files, *([plan] if plan is not None else []))
     data = report_model.build(inv, target, None if plan is None else str(plan))

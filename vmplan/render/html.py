@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from html import escape
 
+from vmplan import timefmt
 from vmplan.model import Command, Inventory, Plan
 from vmplan.render import charts, svg
 from vmplan.render.report_model import HostRow, Panel, Report
@@ -230,7 +231,7 @@ def _figure(inv: Inventory, r: HostRow, panel: Panel, side: str, top: float) -> 
     peak = svg.peak_text(inv, panel, cores)
     over = ""
     if panel.over_cpu:
-        when = charts.when_label(inv.start, inv.interval_s, panel.first_over, svg.multi_day(inv))
+        when = timefmt.time_of_day(inv, panel.first_over)
         over = f' · <span class="over-text">over the CPU limit in {panel.over_samples} samples from {_h(when)}</span>'
     title = f"{name}, {caption.lower()}: {len(panel.vms)} VMs, {peak}, limit {percent(r.host.cpu_limit)}"
     return (
@@ -331,8 +332,8 @@ def document(report: Report, generator: str) -> str:
     """The whole HTML document; ``generator`` names the program (e.g. ``vmplan 0.1.0``)."""
     inv = report.inventory
     files = " " + ", ".join(inv.files) if inv.files else ""
-    start = "" if inv.start is None else f" from {inv.start.strftime('%Y-%m-%d %H:%M')} UTC"
-    interval = charts.duration_label(inv.interval_s)
+    start = "" if inv.start is None else f" from {timefmt.start_label(inv.start)}"
+    interval = timefmt.duration_label(inv.interval_s)
     sub = (
         f"Inventory{files}: {len(inv.hosts)} hosts, {len(inv.vms)} VMs, "
         f"{inv.n_samples} samples every {interval}{start}."

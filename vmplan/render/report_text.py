@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from vmplan.render import charts
+from vmplan import timefmt
 from vmplan.render.curves import sparkline
 from vmplan.render.report_model import HostRow, Panel, Report
-from vmplan.render.svg import multi_day, percent
+from vmplan.render.svg import percent
 from vmplan.timefmt import format_duration
 from vmplan.units import plural
 
@@ -28,7 +28,7 @@ def _panel_cells(report: Report, row: HostRow, panel: Panel, width: int) -> list
     if row.freed and panel is row.after:
         return ["0", "freed", "", "", ""]
     cores = float(inv.host_cores[row.index])
-    when = charts.when_label(inv.start, inv.interval_s, panel.peak_sample, multi_day(inv))
+    when = timefmt.time_of_day(inv, panel.peak_sample)
     memory = panel.memory_bytes / float(inv.host_memory[row.index])
     curve = sparkline(panel.total, width, top=cores)
     peak = percent(panel.peak / cores) + ("!" if panel.over_cpu else "")
@@ -75,8 +75,8 @@ def curve_legend(report: Report, width: int) -> str:
     inv = report.inventory
     n = inv.n_samples
     per_block = -(-n // width) if n > width else 1
-    span = charts.duration_label(n * inv.interval_s)
-    block = charts.duration_label(per_block * inv.interval_s)
+    span = timefmt.duration_label(n * inv.interval_s)
+    block = timefmt.duration_label(per_block * inv.interval_s)
     return (
         f"Curves: {span}, one block = the highest combined CPU of {block}, "
         "a full block = all of the host's cores; ! = over the limit."

@@ -10,6 +10,7 @@ from html import escape
 
 import numpy as np
 
+from vmplan import timefmt
 from vmplan.model import Inventory
 from vmplan.render import charts
 from vmplan.render.charts import fmt
@@ -25,14 +26,10 @@ def percent(fraction: float) -> str:
     return f"{fraction * 100:.0f}%"
 
 
-def multi_day(inv: Inventory) -> bool:
-    return (inv.n_samples - 1) * inv.interval_s > charts.DAY_S
-
-
 def peak_text(inv: Inventory, panel: Panel, cores: float) -> str:
     if not panel.vms:
         return "no VMs"
-    when = charts.when_label(inv.start, inv.interval_s, panel.peak_sample, multi_day(inv))
+    when = timefmt.time_of_day(inv, panel.peak_sample)
     return f"peak {percent(panel.peak / cores)} at {when}"
 
 
