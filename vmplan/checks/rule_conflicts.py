@@ -18,6 +18,7 @@ from scipy.sparse.csgraph import maximum_bipartite_matching
 from vmplan.constraints import cpu_fits, eligibility, memory_fits
 from vmplan.model import IntArray, Inventory, Rule, RuleKind
 from vmplan.problems import Problem
+from vmplan.units import plural
 
 ID = "rule-conflict"
 
@@ -55,7 +56,7 @@ def check(inv: Inventory, placement: IntArray) -> list[Problem]:
                 report(
                     rule,
                     f"anti-affinity rule spreads {len(idx)} VMs but they can use only "
-                    f"{int((matched >= 0).sum())} distinct hosts",
+                    f"{plural(int((matched >= 0).sum()), 'distinct host')}",
                 )
     for rule in inv.rules:
         if rule.kind is RuleKind.AFFINITY:

@@ -129,6 +129,7 @@ def _views(
             "lower_bound_detail": result.bounds.values(),
             "lower_bound_binding": result.bounds.binding(),
             "strategy": result.strategy,
+            "search": "cut by the time limit" if result.cut else "finished",
             "frontier": [{"hosts": p.hosts, "migrations": p.migrations} for p in result.frontier],
             **about,
         }
@@ -148,6 +149,8 @@ def _views(
         if plan.moves:
             render_plan.print_moves(console, inv, plan)
         console.print(Text(line, style="bold"), soft_wrap=True)
+        for note in plan.notes:
+            console.print(Text(f"note: {printable(note)}", style="yellow"), soft_wrap=True)
 
     def text() -> list[str]:
         plan = result.plan
@@ -163,6 +166,7 @@ def _views(
             *render_plan.host_lines(inv, plan),
             *render_plan.move_lines(inv, plan),
             line,
+            *(f"note: {printable(note)}" for note in plan.notes),
         ]
 
     return formats.Views(data, table, text)

@@ -246,15 +246,16 @@ def move_lines(inv: Inventory, plan: Plan) -> list[str]:
 
 
 def unplaced_lines(inv: Inventory, plan: Plan) -> list[str]:
+    """The whole first (the notes: a total shortfall, a proof), then each VM left over."""
     out = [
         f"{printable(inv.vms[u.vm].name)}: {printable('; '.join(u.reasons))}" for u in plan.unplaced
     ]
-    return out + [printable(note) for note in plan.notes]
+    return [printable(note) for note in plan.notes] + out
 
 
 def print_unplaced(console: Console, inv: Inventory, plan: Plan) -> None:
+    for note in plan.notes:
+        console.print(printable(note), soft_wrap=True, markup=False)
     for u in plan.unplaced:
         console.print(Text(f"{printable(inv.vms[u.vm].name)}: ", style="bold red"), end="")
         console.print(printable("; ".join(u.reasons)), soft_wrap=True, markup=False)
-    for note in plan.notes:
-        console.print(printable(note), soft_wrap=True, markup=False)
