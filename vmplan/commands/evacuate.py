@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.text import Text
 
 from vmplan import timefmt
-from vmplan.commands import inputs, options, output
+from vmplan.commands import completion, inputs, options, output
 from vmplan.commands.outcome import Outcome
 from vmplan.engine.settings import DEFAULT_PARALLEL, DEFAULT_TIME_LIMIT_S
 from vmplan.problems import did_you_mean
@@ -32,6 +32,7 @@ HostsArg = Annotated[
         metavar="HOST",
         help="Hosts to empty (a chassis, a rack: name several).",
         show_default=False,
+        autocompletion=completion.host_names,
     ),
 ]
 WindowOpt = Annotated[
