@@ -47,7 +47,9 @@ def _status(row: HostRow) -> str:
     parts = []
     if row.host.maintenance:
         parts.append("maintenance")
-    if row.evacuated:
+    if row.evacuated and row.after is not None and row.after.vms:
+        parts.append(f"plan says evacuated, still holds {len(row.after.vms)} VMs")
+    elif row.evacuated:
         parts.append("evacuated")
     elif row.freed:
         parts.append("freed")
@@ -90,10 +92,13 @@ def summary_line(report: Report) -> str:
         return f"Now: {report.hosts_before} hosts in use, {over_now} over their CPU limit."
     freed = report.freed
     names = f": {', '.join(r.host.name for r in freed)}" if freed else ""
-    bound = "unknown" if plan.lower_bound is None else str(plan.lower_bound)
-    proof = ", proven optimal" if plan.optimal else ""
+    bound = "none" if plan.lower_bound is None else str(plan.lower_bound)
+    proof = ""
+    if plan.optimal:
+        proof = ", claimed optimal" if report.contradictions else ", proven optimal"
     over_after = len(report.over_cpu("after"))
     feasible = "" if plan.feasible else " The plan is marked infeasible."
+    feasible += "".join(f" Contradicted: {c}." for c in report.contradictions)
     return (
         f"Plan ({plan.command}): {report.hosts_before} -> {report.hosts_after} hosts "
         f"({len(freed)} freed{names}), lower bound {bound}{proof}, "
