@@ -116,3 +116,11 @@ def test_a_bad_tz_is_a_usage_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     said = " ".join(re.sub("[│╭╮╰╯─]", " ", result.output).split())
     assert "expected a time zone such as Europe/Paris, UTC or +01:00, got 'Mars/Olympus'" in said
+
+
+def test_evacuate_shows_peaks_and_the_quietest_window_in_the_chosen_zone() -> None:
+    args = ["evacuate", "esx03", "-i", "samples/inventory.yaml", "-f", "text"]
+    utc = CliRunner().invoke(app, args).stdout.splitlines()[-1]
+    paris = CliRunner().invoke(app, [*args, "--tz", "Europe/Paris"]).stdout.splitlines()[-1]
+    assert utc.endswith("peaks at 56% at 17:55 (esx04); quietest time to run it 22:30-22:40 UTC")
+    assert paris.endswith("peaks at 56% at 18:55 (esx04); quietest time to run it 23:30-23:40 CET")

@@ -133,6 +133,11 @@ def utc_offset_s(start: datetime) -> int:
     return 0 if delta is None else int(delta.total_seconds())
 
 
+def zone_label(inv: Inventory) -> str:
+    """The displayed zone's name: ``UTC``, ``CET``, ``UTC+01:00``; empty without a start."""
+    return "" if inv.start is None else inv.start.tzname() or ""
+
+
 def start_label(start: datetime) -> str:
     """``2026-11-02 10:00 +01:00`` (``UTC`` for UTC): a report's first sample."""
     zone_text = _iso(start)[19:] or "UTC"

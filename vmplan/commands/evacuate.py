@@ -185,5 +185,6 @@ def summary_line(inv: Inventory, plan: Plan, summary: Summary, window: Window | 
             f"{time_of_day(inv, summary.busiest_sample)} ({printable(inv.hosts[summary.busiest].name)})"
         )
     if window is not None:
-        line += f"; quietest time to run it {window.start}-{window.end} UTC"
+        zone = timefmt.zone_label(inv)
+        line += f"; quietest time to run it {window.start}-{window.end} {zone}".rstrip()
     return line
