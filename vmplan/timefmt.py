@@ -100,11 +100,18 @@ def sample_label(inv: Inventory, sample: int) -> str:
     return f"sample {sample} (+{h}h{rem // 60:02d}m)"
 
 
+def iso_utc(when: datetime | float) -> str:
+    """An instant (a datetime, or seconds since the epoch) as data writes it:
+    ``2026-11-02T09:35:00Z``."""
+    t = datetime.fromtimestamp(when, UTC) if isinstance(when, int | float) else when
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def iso_or_none(inv: Inventory, sample: int) -> str | None:
     """The instant of a sample for the data formats: ISO 8601 in UTC (``Z``), whatever the zone."""
     if inv.start is None:
         return None
-    return _when(inv.start, sample * inv.interval_s).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_utc(_when(inv.start, sample * inv.interval_s))
 
 
 def time_of_day(inv: Inventory, sample: int) -> str:
