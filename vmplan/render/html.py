@@ -58,6 +58,7 @@ stroke-linejoin:round}}
 .grid{{stroke:#ececec;stroke-width:1}} .axis,.tick{{stroke:#777;stroke-width:1}}
 .limit{{stroke:var(--ink);stroke-width:1.5;stroke-dasharray:6 3}} .limit.over{{stroke:var(--alert);stroke-width:2}}
 .total{{fill:none;stroke:var(--ink);stroke-width:1;vector-effect:non-scaling-stroke}}
+.chart-svg path[data-vm]{{stroke:#fff;stroke-width:.6;vector-effect:non-scaling-stroke}}
 .peak{{fill:var(--ink);stroke:#fff;stroke-width:1.5}}
 {"".join(f".c{i}{{fill:{c}}} .k{i}{{background:{c}}} " for i, c in enumerate(PALETTE))}
 .co{{fill:{OTHER}}} .ko{{background:{OTHER}}}
