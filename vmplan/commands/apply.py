@@ -57,9 +57,10 @@ def apply(
     in_place: InPlaceOpt = False,
     mark_freed: MarkOpt = None,
 ) -> Outcome:
-    """Write INVENTORY... as it will be after PLAN.json: each moved VM's host: changed where it is
-    written, comments, order and formatting untouched. Exit 0, or 2 for invalid input or a plan
-    made from another inventory.
+    """Write INVENTORY... as it will be after PLAN.json, every other byte unchanged.
+
+    Each moved VM's host: is changed where it is written; comments, order and formatting stay.
+    Exit 0, or 2 for invalid input or a plan made from another inventory.
     """
     from vmplan.apply import apply_plan
     from vmplan.planmatch import read_matching_plan

@@ -74,8 +74,10 @@ def script(
     ids: IdsOpt = None,
     out: options.OutputOpt = None,
 ) -> Outcome:
-    """Write PLAN.json as a script in the tool's own syntax: waves in order, the moves of a wave
-    in parallel, a check before each move, DRY_RUN=1 (PowerCLI: -WhatIf) to print the commands.
+    """Write PLAN.json as a script for govc, PowerCLI, virsh, qm or openstack.
+
+    Waves in order, the moves of a wave in parallel, a check before each move, DRY_RUN=1
+    (PowerCLI: -WhatIf) to print the commands.
 
     Exit 0 with a script, 2 for invalid input.
     """
