@@ -45,6 +45,7 @@ class Host:
     memory_limit: float  # fraction of memory
     maintenance: bool
     where: Position
+    cluster: str = ""  # "" is the one unnamed cluster of hosts that name none
 
 
 @dataclass(frozen=True, slots=True)
