@@ -46,13 +46,13 @@ def problems(specs: Sequence[FileSpec], hosts: Sequence[Host], vms: Sequence[VM]
                         )
                     )
             for j, ref in enumerate(r.hosts):
-                there = host_cluster.get(ref.value)
-                if there is not None and there != home:
+                pinned = host_cluster.get(ref.value)
+                if pinned is not None and pinned != home:
                     out.append(
                         Problem.at(
                             ref.where,
                             f"{r.path}.hosts[{j}]",
-                            f"host '{ref.value}' is in {shown(there)}, but the rule's VMs are in "
+                            f"host '{ref.value}' is in {shown(pinned)}, but the rule's VMs are in "
                             f"{shown(home)}; a VM is pinned only to hosts of its own cluster",
                             "cluster",
                         )
