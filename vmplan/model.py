@@ -106,6 +106,12 @@ class Inventory:
             s(self, name, a)
         _readonly(self.demand)
 
+    def __reduce__(self) -> tuple[type[Inventory], tuple[object, ...]]:
+        """Pickled as what it is built from (a cluster sent to a worker): the derived arrays are
+        rebuilt there, and read-only again."""
+        fields = (self.hosts, self.vms, self.rules, self.demand, self.interval_s, self.start)
+        return (Inventory, (*fields, self.files))
+
     @property
     def n_samples(self) -> int:
         return int(self.demand.shape[1])
