@@ -79,7 +79,7 @@ def _dask(address: str) -> Iterator[Executor]:
     try:
         connect: Any = Client  # distributed's constructor is not annotated
         client = connect(address, timeout="10s", set_as_default=False)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:
         raise SchedulerError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     try:
         pool: Executor = client.get_executor(pure=False)
