@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from fleetgen import write_fleet
+
 from vmplan.engine.verify import verify_plan
 from vmplan.fleet import UnknownCluster, Where, split
 from vmplan.fleet.packing import pack_fleet

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fleetgen import write_fleet
 from typer.testing import CliRunner
 
-from fleetgen import write_fleet
 from vmplan.cli import app
 
 PACK = ["pack", "--format", "json", "--time-limit", "1", "--risk", "none"]
