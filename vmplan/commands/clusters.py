@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.text import Text
@@ -15,8 +17,15 @@ from vmplan.fleet.split import Part, restrict
 from vmplan.fleet.summary import cluster_entry
 from vmplan.model import Inventory, Plan
 from vmplan.problems import did_you_mean
+from vmplan.render import formats
 from vmplan.render import plan as render_plan
 from vmplan.render.escape import printable
+
+if TYPE_CHECKING:
+    from vmplan.engine.settings import Settings
+    from vmplan.fleet.evacuating import FleetEvacuation
+
+Progress = Callable[[str], None]
 
 
 def select(inv: Inventory, names: list[str] | None) -> Inventory:
@@ -55,6 +64,29 @@ def json_extra(parts: tuple[Part, ...], plans: list[Plan]) -> dict[str, Any]:
         "clusters": [cluster_entry(p.name, plan) for p, plan in zip(parts, plans, strict=True)],
         "total_seconds": round(longest_seconds(plans), 1),
     }
+
+
+def evacuate(
+    inv: Inventory, hosts: list[int], settings: Settings, where: Where, say: Progress
+) -> FleetEvacuation:
+    """``evacuate`` cluster by cluster; a scheduler that cannot be used is a usage error."""
+    from vmplan.fleet.evacuating import evacuate_fleet  # the solver loads only for this command
+    from vmplan.fleet.run import SchedulerError
+
+    try:
+        return evacuate_fleet(inv, hosts, settings, where, say)
+    except SchedulerError as exc:
+        output.fail(str(exc))
+
+
+def with_clusters(
+    views: formats.Views, inv: Inventory, parts: tuple[Part, ...], plans: tuple[Plan, ...]
+) -> formats.Views:
+    """The views, with the JSON's ``clusters`` when the inventory names clusters."""
+    if not named(inv):
+        return views
+    data = views.data
+    return replace(views, data=lambda: {**data(), **json_extra(parts, list(plans))})
 
 
 def print_hosts(console: Console, inv: Inventory, plan: Plan) -> None:

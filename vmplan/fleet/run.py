@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from vmplan.fleet.split import Part
-from vmplan.model import Inventory
 
 R = TypeVar("R")
 
@@ -42,20 +41,24 @@ class SchedulerError(RuntimeError):
 
 def solve(
     parts: Sequence[Part],
-    job: Callable[[Inventory], R],
+    job: Callable[..., R],
     where: Where,
-    local: Callable[[Inventory], R] | None = None,
+    local: Callable[..., R] | None = None,
+    args: Sequence[tuple[Any, ...]] = (),
 ) -> list[R]:
-    """``job(part.inventory)`` for every part, in the parts' order.
+    """``job(part.inventory, *args[k])`` for every part ``k``, in the parts' order.
 
     ``job`` must pickle (a module-level function or a ``functools.partial`` of one). ``local``,
     when given, is used instead when the parts are solved in this process (it may report
     progress, which a remote task cannot)."""
+    extra = list(args) or [()] * len(parts)
     if where.scheduler is None and (where.jobs <= 1 or len(parts) <= 1):
         run = local or job
-        return [run(p.inventory) for p in parts]
+        return [run(p.inventory, *a) for p, a in zip(parts, extra, strict=True)]
     with _executor(where, len(parts)) as pool:
-        futures: list[Future[R]] = [pool.submit(job, p.inventory) for p in parts]
+        futures: list[Future[R]] = [
+            pool.submit(job, p.inventory, *a) for p, a in zip(parts, extra, strict=True)
+        ]
         return [f.result() for f in futures]
 
 
