@@ -80,3 +80,44 @@ def test_a_fleet_without_clusters_has_no_clusters_key(runner: CliRunner, tmp_pat
     plain = [str(p) for p in write_fleet(tmp_path, 1, 20, 4, 288, named=False)]
     doc = json.loads(runner.invoke(app, [*PACK, *plain]).stdout)
     assert "clusters" not in doc
+
+
+SMALL = """
+version: 1
+hosts:
+  - {name: a1, cpus: 8, memory: 64GiB, cluster: west}
+  - {name: a2, cpus: 8, memory: 64GiB, cluster: west}
+  - {name: b1, cpus: 8, memory: 64GiB, cluster: east}
+vms:
+  - {name: w1, host: a1, vcpus: 2, memory: 4GiB, cpu: [10, 20]}
+  - {name: w2, host: a2, vcpus: 2, memory: 4GiB, cpu: [10, 20]}
+  - {name: e1, host: b1, vcpus: 2, memory: 4GiB, cpu: [10, 20]}
+"""
+
+
+def test_check_evacuable_empties_a_host_within_its_cluster_and_names_it(runner, write):
+    path = str(write("small.yaml", SMALL))
+    result = runner.invoke(app, ["check", "--evacuable", path])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == (
+        f"{path}:5:12: error: hosts[b1]: host b1 in cluster 'east' cannot be evacuated now: "
+        "e1: may only run on b1 (the only hosts with room for it), which is being evacuated  "
+        "[evacuable]"
+    )
+    west = runner.invoke(app, ["check", "--evacuable", path, "--cluster", "west"])
+    assert west.exit_code == 0, west.output
+
+
+def test_evacuate_moves_only_within_the_named_hosts_clusters(runner: CliRunner, fleet):
+    files = [x for f in fleet for x in ("-i", f)]
+    args = ["evacuate", "c01-esx000", "c02-esx001", *files, "-f", "json", "--time-limit", "1"]
+    one = runner.invoke(app, [*args, "-j", "1"])
+    two = runner.invoke(app, [*args, "-j", "2"])
+    assert (one.exit_code, two.exit_code) == (0, 0), one.output
+    assert one.stdout == two.stdout
+    doc = json.loads(one.stdout)
+    assert doc["evacuated"] == ["c01-esx000", "c02-esx001"]
+    assert [c["name"] for c in doc["clusters"]] == ["c01", "c02"]
+    assert doc["total_seconds"] == max(c["total_seconds"] for c in doc["clusters"])
+    for move in doc["migrations"]:
+        assert move["vm"][:3] == move["from"][:3] == move["to"][:3]

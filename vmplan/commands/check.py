@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from vmplan.commands import inputs, options, output
+from vmplan.commands import clusters, inputs, options, output
 from vmplan.commands.outcome import Outcome
 from vmplan.problems import Level, Problem
 from vmplan.render import problems as render
@@ -50,6 +50,7 @@ def check(
     cpu_limit: options.CpuLimitOpt = None,
     memory_limit: options.MemoryLimitOpt = None,
     evacuable: EvacuableOpt = False,
+    cluster: options.ClusterOpt = None,
 ) -> Outcome:
     """Validate inventories and check the current placement against limits and rules.
 
@@ -62,7 +63,7 @@ def check(
     memory = options.percent(memory_limit, "--memory-limit")
     console = output.capture_console(PlanFormat.TABLE)  # colour on a terminal only
     loaded = inputs.load_inventory(inventory, fmt.value, "check", text_to_stdout=True).loaded
-    inv = loaded.inventory.with_limits(cpu, memory)
+    inv = clusters.select(loaded.inventory, cluster).with_limits(cpu, memory)
     optional = [checks.evacuable.ID] if evacuable else []
     findings = sorted([*loaded.warnings, *checks.run(inv, optional=optional)], key=Problem.sort_key)
     if strict:
