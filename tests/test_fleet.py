@@ -87,3 +87,18 @@ def test_merged_plans_pass_the_independent_verifier(tmp_path, seed):
     cluster = np.array([h.cluster for h in inv.hosts])
     assert (cluster[plan.target] == cluster[inv.current]).all()  # nobody leaves its cluster
     assert np.unique(plan.target).size >= plan.lower_bound
+
+
+def test_an_unaligned_matrix_from_a_message_buffer_is_rebuilt_aligned(tmp_path):
+    """Dask hands numpy a buffer at any address; unaligned, numpy's slow paths made a cluster's
+    pack 20 times slower on a worker."""
+    sub = split(fleet(tmp_path))[0].inventory
+    raw = bytearray(sub.demand.nbytes + 1)
+    unaligned = np.frombuffer(raw, dtype=np.float64, offset=1, count=sub.demand.size)
+    unaligned = unaligned.reshape(sub.demand.shape)
+    unaligned[:] = sub.demand
+    assert not unaligned.flags.aligned
+    rebuild, fields = sub.__reduce__()
+    back = rebuild(*fields[:3], unaligned, *fields[4:])
+    assert back.demand.flags.aligned and not back.demand.flags.writeable
+    np.testing.assert_array_equal(back.demand, sub.demand)

@@ -16,6 +16,7 @@ merged output is the same whatever finished first and wherever it ran.
 from __future__ import annotations
 
 import multiprocessing
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -86,6 +87,11 @@ def _dask(address: str) -> Iterator[Executor]:
         raise SchedulerError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     try:
         pool: Executor = client.get_executor(pure=False)
-        yield pool
+        with warnings.catch_warnings():
+            # a cluster's sub-inventory is its task's argument by design (shipped once, to the
+            # worker that solves it); Dask's advice to build the data on the workers instead
+            # does not apply to an inventory read here
+            warnings.filterwarnings("ignore", "Large object of size", UserWarning)
+            yield pool
     finally:
         client.close()
