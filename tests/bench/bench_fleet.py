@@ -78,6 +78,8 @@ def main() -> None:
         )
         ways.append((f"Dask {a.dask} workers", ["--scheduler", cluster.scheduler_address]))
     print(f"{'run':<18} {'wall s':>8} {'peak MiB':>9} {'vs first':>9}  same JSON")
+    load_s, load_mib = run(["check", *files, "-f", "json"], folder / "check.json")
+    print(f"{'load (check)':<18} {load_s:>8.1f} {load_mib:>9.0f}")
     first: tuple[float, bytes] | None = None
     try:
         for name, extra in ways:
@@ -88,6 +90,9 @@ def main() -> None:
             ratio = wall / first[0]
             same = "yes" if data == first[1] else "NO"
             print(f"{name:<18} {wall:>8.1f} {rss:>9.0f} {ratio:>9.2f}  {same}")
+            if name == "--jobs 1":
+                per = (wall - load_s) / a.clusters
+                print(f"{'  per cluster':<18} {per:>8.1f}   (--jobs 1 less the load, / clusters)")
     finally:
         if cluster is not None:
             cluster.close()
