@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from vmplan.evacuate import evacuable
 from vmplan.fleet import cluster_names, split
 from vmplan.inventory.clusters import shown
 from vmplan.model import IntArray, Inventory
@@ -35,6 +34,8 @@ def check(inv: Inventory, placement: IntArray) -> list[Problem]:
 
 
 def _cluster(inv: Inventory, placement: IntArray, in_cluster: str) -> list[Problem]:
+    from vmplan.evacuate import evacuable  # the solver (and scipy) load only for this check
+
     out = []
     for verdict in evacuable(inv, current=placement):
         if verdict.feasible:

@@ -12,8 +12,6 @@ from __future__ import annotations
 from itertools import combinations
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from vmplan.constraints import cpu_fits, eligibility, memory_fits
 from vmplan.model import IntArray, Inventory, Rule, RuleKind
@@ -49,6 +47,9 @@ def check(inv: Inventory, placement: IntArray) -> list[Problem]:
         else:
             for pair in combinations(sorted(rule.vms), 2):
                 apart.setdefault(frozenset(pair), rule)
+            from scipy import sparse  # loaded only for inventories with anti-affinity rules
+            from scipy.sparse.csgraph import maximum_bipartite_matching
+
             graph = sparse.csr_matrix(allowed[idx].astype(np.int8))
             matched = maximum_bipartite_matching(graph, perm_type="column")
             if (matched < 0).any():

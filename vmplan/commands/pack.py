@@ -102,7 +102,7 @@ def pack(
     about = sizing.as_json(sized, inv, result.plan.target)
     if clusters.named(inv):
         about |= clusters.json_extra(fleet.parts, [r.plan for r in fleet.results])
-    views = _views(sized.inventory, result, frontier, about, sizing.summary(sized))
+    views = _views(inv, result, frontier, about, sizing.summary(sized))
     output.write_output(formats.render(views, fmt, output.capture_console(fmt)), out, read.files)
     output.confirm(out)
     return Outcome.OK if result.plan.feasible else Outcome.FINDINGS
@@ -136,7 +136,8 @@ def _planner(settings: PackSettings, say: Callable[[str], None]) -> sizing.PlanF
 def _views(
     inv: Inventory, result: PackResult, frontier: bool, about: dict[str, Any], sized_line: str
 ) -> formats.Views:
-    """What pack shows; ``inv`` is the sized inventory the plan was made and verified on."""
+    """What pack shows: the plan on the history as given (``inv``: real curves, times and limits),
+    though it was made and verified on the sized series, which the sizing summary describes."""
     for_what = "" if about["sizing"]["planned_on"] == "the history" else " for the sized series"
     line = f"{summary(inv, result, for_what, about.get('total_seconds'))}; {printable(sized_line)}"
 
