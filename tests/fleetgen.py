@@ -14,6 +14,19 @@ import numpy as np
 
 START = datetime(2026, 11, 2)
 
+#: Two hosts in cluster west, one in east, a VM on each: the smallest fleet with a lonely host.
+SMALL = """
+version: 1
+hosts:
+  - {name: a1, cpus: 8, memory: 64GiB, cluster: west}
+  - {name: a2, cpus: 8, memory: 64GiB, cluster: west}
+  - {name: b1, cpus: 8, memory: 64GiB, cluster: east}
+vms:
+  - {name: w1, host: a1, vcpus: 2, memory: 4GiB, cpu: [10, 20]}
+  - {name: w2, host: a2, vcpus: 2, memory: 4GiB, cpu: [10, 20]}
+  - {name: e1, host: b1, vcpus: 2, memory: 4GiB, cpu: [10, 20]}
+"""
+
 
 def write_fleet(
     folder: Path,

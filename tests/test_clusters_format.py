@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from fleetgen import SMALL
 
 from vmplan.inventory import load
 
-FLEET = """
-version: 1
-hosts:
-  - {name: a1, cpus: 8, memory: 64GiB, cluster: west}
-  - {name: a2, cpus: 8, memory: 64GiB, cluster: west}
-  - {name: b1, cpus: 8, memory: 64GiB, cluster: east}
-vms:
-  - {name: w1, host: a1, vcpus: 2, memory: 4GiB, cpu: [10, 20]}
-  - {name: w2, host: a2, vcpus: 2, memory: 4GiB, cpu: [10, 20]}
-  - {name: e1, host: b1, vcpus: 2, memory: 4GiB, cpu: [10, 20]}
-"""
+FLEET = SMALL
 
 
 def test_hosts_carry_their_cluster_and_no_key_is_the_unnamed_cluster(write):
@@ -26,32 +17,31 @@ def test_hosts_carry_their_cluster_and_no_key_is_the_unnamed_cluster(write):
     assert {h.cluster for h in load([write("p.yaml", plain)]).inventory.hosts} == {""}
 
 
-def test_a_rule_whose_vms_span_clusters_is_an_error_at_the_stray_vm(write, problems_of):
-    path = write("f.yaml", FLEET + "rules:\n  - {type: anti-affinity, vms: [w1, e1]}\n")
-    assert problems_of(path) == [
+@pytest.mark.parametrize(
+    ("rule", "column", "path", "message"),
+    [
         (
-            str(path),
-            11,
+            "{type: anti-affinity, vms: [w1, e1]}",
             37,
             "rules[0].vms[1]",
             "VM 'e1' is in cluster 'east', but 'w1' (vms[0]) is in cluster 'west'; "
             "a rule may not span clusters",
-        )
-    ]
-
-
-def test_a_pin_to_a_host_of_another_cluster_is_an_error_at_the_host(write, problems_of):
-    path = write("f.yaml", FLEET + "rules:\n  - {type: pin, vms: [w1], hosts: [a1, b1]}\n")
-    assert problems_of(path) == [
+        ),
         (
-            str(path),
-            11,
+            "{type: pin, vms: [w1], hosts: [a1, b1]}",
             40,
             "rules[0].hosts[1]",
             "host 'b1' is in cluster 'east', but the rule's VMs are in cluster 'west'; "
             "a VM is pinned only to hosts of its own cluster",
-        )
-    ]
+        ),
+    ],
+    ids=["rule-spans-clusters", "pin-to-another-cluster"],
+)
+def test_a_rule_across_clusters_is_an_error_at_the_stray_name(
+    write, problems_of, rule, column, path, message
+):
+    file = write("f.yaml", FLEET + f"rules:\n  - {rule}\n")
+    assert problems_of(file) == [(str(file), 11, column, path, message)]
 
 
 def test_the_unnamed_cluster_is_named_in_words(write, problems_of):

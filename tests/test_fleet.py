@@ -78,7 +78,7 @@ def test_merged_plans_pass_the_independent_verifier(tmp_path, seed):
     inv = fleet(tmp_path, 3, seed)
     settings = PackSettings(time_limit=0.5)
     done = pack_fleet(inv, settings, Where(1))
-    plan = done.result.plan
+    plan = done.merged.plan
     assert plan.feasible
     assert verify_plan(inv, plan, settings.parallel) == []
     assert plan.lower_bound == sum(r.plan.lower_bound for r in done.results)

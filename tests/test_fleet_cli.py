@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fleetgen import write_fleet
+from fleetgen import SMALL, write_fleet
 from typer.testing import CliRunner
 
 from vmplan.cli import app
@@ -80,19 +80,6 @@ def test_a_fleet_without_clusters_has_no_clusters_key(runner: CliRunner, tmp_pat
     plain = [str(p) for p in write_fleet(tmp_path, 1, 20, 4, 288, named=False)]
     doc = json.loads(runner.invoke(app, [*PACK, *plain]).stdout)
     assert "clusters" not in doc
-
-
-SMALL = """
-version: 1
-hosts:
-  - {name: a1, cpus: 8, memory: 64GiB, cluster: west}
-  - {name: a2, cpus: 8, memory: 64GiB, cluster: west}
-  - {name: b1, cpus: 8, memory: 64GiB, cluster: east}
-vms:
-  - {name: w1, host: a1, vcpus: 2, memory: 4GiB, cpu: [10, 20]}
-  - {name: w2, host: a2, vcpus: 2, memory: 4GiB, cpu: [10, 20]}
-  - {name: e1, host: b1, vcpus: 2, memory: 4GiB, cpu: [10, 20]}
-"""
 
 
 def test_check_evacuable_empties_a_host_within_its_cluster_and_names_it(runner, write):

@@ -23,7 +23,7 @@ from vmplan.render.escape import printable
 
 if TYPE_CHECKING:
     from vmplan.engine.settings import Settings
-    from vmplan.fleet.evacuating import FleetEvacuation
+    from vmplan.fleet.run import Solved
 
 Progress = Callable[[str], None]
 
@@ -68,7 +68,7 @@ def json_extra(parts: tuple[Part, ...], plans: list[Plan]) -> dict[str, Any]:
 
 def evacuate(
     inv: Inventory, hosts: list[int], settings: Settings, where: Where, say: Progress
-) -> FleetEvacuation:
+) -> Solved[Plan]:
     """``evacuate`` cluster by cluster; a scheduler that cannot be used is a usage error."""
     from vmplan.fleet.evacuating import evacuate_fleet  # the solver loads only for this command
     from vmplan.fleet.run import SchedulerError

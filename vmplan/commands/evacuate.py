@@ -92,8 +92,8 @@ def evacuate(
         output.fail("--window needs timestamps: add 'start' to the inventory")
     with output.progress("evacuating") as say:
         done = clusters.evacuate(inv, named, settings, clusters.where(jobs, scheduler), say)
-    plan = done.plan
-    views = clusters.with_clusters(_views(inv, plan), inv, done.parts, done.plans)
+    plan = done.merged
+    views = clusters.with_clusters(_views(inv, plan), inv, done.parts, done.results)
     text = formats.render(views, fmt, output.capture_console(fmt))
     output.write_output(text, out, read.files)
     output.confirm(out)

@@ -24,7 +24,7 @@ from vmplan.timefmt import format_duration
 from vmplan.units import plural
 
 if TYPE_CHECKING:
-    from vmplan.fleet.packing import FleetPack
+    from vmplan.fleet.run import Solved
     from vmplan.model import IntArray, Inventory
     from vmplan.pack import PackResult, PackSettings
 
@@ -98,7 +98,7 @@ def pack(
     with output.progress("packing") as say:
         sized = sizing_options.apply(inv, chosen, _planner(settings, say))
         fleet = _solve(pack_fleet, sized.inventory, settings, clusters.where(jobs, scheduler), say)
-    result = fleet.result
+    result = fleet.merged
     about = sizing.as_json(sized, inv, result.plan.target)
     if clusters.named(inv):
         about |= clusters.json_extra(fleet.parts, [r.plan for r in fleet.results])
@@ -108,7 +108,7 @@ def pack(
     return Outcome.OK if result.plan.feasible else Outcome.FINDINGS
 
 
-def _solve(run: Callable[..., FleetPack], *args: Any) -> FleetPack:
+def _solve(run: Callable[..., Solved[PackResult]], *args: Any) -> Solved[PackResult]:
     """The fleet's clusters packed; a scheduler that cannot be used is a usage error."""
     from vmplan.fleet.run import SchedulerError
 
@@ -127,7 +127,7 @@ def _planner(settings: PackSettings, say: Callable[[str], None]) -> sizing.PlanF
     def plan(inv: Inventory, share: float) -> IntArray | None:
         quick = replace(settings, time_limit=settings.time_limit * share, frontier=False)
         say("calibrating the sizing")
-        result = pack_fleet(inv, quick, Where(1)).result
+        result = pack_fleet(inv, quick, Where(1)).merged
         return result.plan.target if result.plan.feasible else None
 
     return plan

@@ -4,29 +4,21 @@ one result of the whole inventory."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from functools import partial
 
 from vmplan.engine.bounds import Bounds
 from vmplan.fleet.merge import merge_plans
-from vmplan.fleet.run import Where, solve
+from vmplan.fleet.run import Solved, Where, solve
 from vmplan.fleet.split import Part, split
 from vmplan.model import Inventory
 from vmplan.pack import PackResult, PackSettings, Progress, pack
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class FleetPack:
-    """The merged result, and every cluster's part and own result (in the clusters' order)."""
-
-    result: PackResult
-    parts: tuple[Part, ...]
-    results: tuple[PackResult, ...]
-
-
 def pack_fleet(
     inv: Inventory, settings: PackSettings, where: Where, say: Progress | None = None
-) -> FleetPack:
+) -> Solved[PackResult]:
+    """The merged result, and every cluster's part and own result (in the clusters' order)."""
     parts = split(inv)
     if len(parts) > 1:
         runs = "in this process" if where.jobs <= 1 else f"on {where.jobs} processes"
@@ -34,7 +26,7 @@ def pack_fleet(
         (say or (lambda _m: None))(f"packing {len(parts)} clusters {runs}")
     local = partial(pack, settings=settings, progress=say)
     results = solve(parts, partial(_pack_quietly, settings), where, local)
-    return FleetPack(_merged(inv, parts, results), parts, tuple(results))
+    return Solved(_merged(inv, parts, results), parts, tuple(results))
 
 
 def _pack_quietly(settings: PackSettings, inv: Inventory) -> PackResult:

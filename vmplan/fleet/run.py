@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from vmplan.fleet.split import Part
 
@@ -34,6 +34,15 @@ class Where:
 
     jobs: int = 1
     scheduler: str | None = None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Solved(Generic[R]):
+    """A fleet's result (``merged``), and each part solved with its own result, in order."""
+
+    merged: R
+    parts: tuple[Part, ...]
+    results: tuple[R, ...]
 
 
 class SchedulerError(RuntimeError):
