@@ -2,11 +2,17 @@
 
 Every host is evacuated in turn on the full series with every rule (:func:`vmplan.evacuate.
 evacuable`); each one that cannot be emptied is an error finding at the host, naming the VMs
-that would have nowhere to go, the binding constraint, and what would make it fit.
+that would have nowhere to go, the binding constraint, and what would make it fit. A host is
+emptied within its own cluster (:mod:`vmplan.fleet`), and the finding names the cluster when the
+inventory names clusters.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
+from vmplan.fleet import cluster_names, split
+from vmplan.inventory.clusters import shown
 from vmplan.model import IntArray, Inventory
 from vmplan.problems import Problem
 
@@ -15,6 +21,19 @@ SHOWN_VMS = 3  # VMs named per finding; the rest are counted
 
 
 def check(inv: Inventory, placement: IntArray) -> list[Problem]:
+    """Every cluster on its own (a fleet without clusters is one)."""
+    named = cluster_names(inv) != ("",)
+    local = np.full(len(inv.hosts), -1, dtype=np.int64)
+    out = []
+    for part in split(inv):
+        local[part.hosts] = np.arange(part.hosts.size)
+        within = local[placement[part.vms]]  # a VM's host in its cluster's own numbering
+        in_cluster = f" in {shown(part.name)}" if named else ""
+        out += _cluster(part.inventory, within, in_cluster)
+    return out
+
+
+def _cluster(inv: Inventory, placement: IntArray, in_cluster: str) -> list[Problem]:
     from vmplan.evacuate import evacuable  # the solver (and scipy) load only for this check
 
     out = []
@@ -29,7 +48,7 @@ def check(inv: Inventory, placement: IntArray) -> list[Problem]:
         more = len(verdict.unplaced) - SHOWN_VMS
         if more > 0:
             stuck.append(f"and {more} more VM(s)")
-        message = f"host {host.name} cannot be evacuated now: {'; '.join(stuck)}"
+        message = f"host {host.name}{in_cluster} cannot be evacuated now: {'; '.join(stuck)}"
         if verdict.hints:
             message += f"; {'; '.join(verdict.hints)}"
         out.append(Problem.at(host.where, f"hosts[{host.name}]", message, ID))

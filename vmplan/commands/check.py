@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from vmplan import timefmt
-from vmplan.commands import inputs, options, output
+from vmplan.commands import clusters, inputs, options, output
 from vmplan.commands.outcome import Outcome
 from vmplan.problems import Level, Problem
 from vmplan.render import problems as render
@@ -52,6 +52,7 @@ def check(
     memory_limit: options.MemoryLimitOpt = None,
     evacuable: EvacuableOpt = False,
     tz: options.TzOpt = None,
+    cluster: options.ClusterOpt = None,
 ) -> Outcome:
     """Validate inventories and check the current placement against limits and rules.
 
@@ -65,7 +66,7 @@ def check(
     zone = options.zone(tz)
     console = output.capture_console(PlanFormat.TABLE)  # colour on a terminal only
     loaded = inputs.load_inventory(inventory, fmt.value, "check", text_to_stdout=True).loaded
-    inv = timefmt.in_zone(loaded.inventory.with_limits(cpu, memory), zone)
+    inv = timefmt.in_zone(clusters.select(loaded.inventory, cluster).with_limits(cpu, memory), zone)
     optional = [checks.evacuable.ID] if evacuable else []
     findings = sorted([*loaded.warnings, *checks.run(inv, optional=optional)], key=Problem.sort_key)
     if strict:

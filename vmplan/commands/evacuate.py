@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.text import Text
 
 from vmplan import timefmt
-from vmplan.commands import completion, inputs, options, output
+from vmplan.commands import clusters, completion, inputs, options, output
 from vmplan.commands.outcome import Outcome
 from vmplan.engine.settings import DEFAULT_PARALLEL, DEFAULT_TIME_LIMIT_S
 from vmplan.problems import did_you_mean
@@ -68,13 +68,15 @@ def evacuate(
     tz: options.TzOpt = None,
     format: options.PlanFormatOpt = None,
     out: options.OutputOpt = None,
+    cluster: options.ClusterOpt = None,
+    jobs: options.JobsOpt = None,
+    scheduler: options.SchedulerOpt = None,
 ) -> Outcome:
     """Plan live migrations that empty HOST... so that no destination is ever over its limits.
 
     Exit 0 with a plan, 1 when the hosts cannot be emptied (with the reasons), 2 for invalid input.
     """
     from vmplan.evacuate import EvacuateSettings  # the solver loads only for this command
-    from vmplan.evacuate import evacuate as run_evacuate
 
     fmt = output.plan_format(format, out)
     settings = EvacuateSettings(
@@ -88,13 +90,15 @@ def evacuate(
     paths = inputs.inventory_paths(inventory, os.environ.get(options.ENV), Path.cwd())
     read = inputs.load_inventory(paths, fmt.value, "evacuate")
     output.show_warnings(read.loaded.warnings)
-    inv = timefmt.in_zone(read.inventory.with_limits(cpu, memory), zone)
+    inv = timefmt.in_zone(clusters.select(read.inventory, cluster).with_limits(cpu, memory), zone)
     named = host_indices(inv, hosts)
     if window and inv.start is None:
         output.fail("--window needs timestamps: add 'start' to the inventory")
     with output.progress("evacuating") as say:
-        plan = run_evacuate(inv, named, settings, say)
-    text = formats.render(_views(inv, plan), fmt, output.capture_console(fmt))
+        done = clusters.evacuate(inv, named, settings, clusters.where(jobs, scheduler), say)
+    plan = done.merged
+    views = clusters.with_clusters(_views(inv, plan), inv, done.parts, done.results)
+    text = formats.render(views, fmt, output.capture_console(fmt))
     output.write_output(text, out, read.files)
     output.confirm(out)
     return Outcome.OK if plan.feasible else Outcome.FINDINGS

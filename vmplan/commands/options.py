@@ -104,18 +104,53 @@ OutputOpt = Annotated[
     ),
 ]
 
+JobsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        metavar="N",
+        help="Solve up to N clusters at once, each in its own process (default: the number of "
+        "cores; 1 solves them one after the other in this process).",
+        show_default=False,
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Solve the clusters on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786 "
+        "(pip install 'vmplan[dask]'); --jobs is then ignored.",
+        show_default=False,
+    ),
+]
+ClusterOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--cluster",
+        metavar="NAME",
+        help="Only this cluster (repeatable); hosts without a cluster form the cluster ''.",
+        show_default=False,
+    ),
+]
+
 __all__ = [
     "DEFAULT_BANDWIDTH",
     "DEFAULT_FILES",
     "ENV",
     "BandwidthOpt",
+    "ClusterOpt",
     "CpuLimitOpt",
     "InventoryArgs",
     "InventoryOpt",
+    "JobsOpt",
     "MemoryLimitOpt",
     "OutputOpt",
     "ParallelOpt",
     "PlanFormatOpt",
+    "SchedulerOpt",
     "TimeLimitOpt",
     "TzOpt",
     "bandwidth",

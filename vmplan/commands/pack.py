@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from vmplan import sizing, timefmt
-from vmplan.commands import inputs, options, output, sizing_options
+from vmplan.commands import clusters, inputs, options, output, sizing_options
 from vmplan.commands.outcome import Outcome
 from vmplan.engine.settings import DEFAULT_PARALLEL, DEFAULT_TIME_LIMIT_S
 from vmplan.render import formats
@@ -24,6 +24,7 @@ from vmplan.timefmt import format_duration
 from vmplan.units import plural
 
 if TYPE_CHECKING:
+    from vmplan.fleet.run import Solved
     from vmplan.model import IntArray, Inventory
     from vmplan.pack import PackResult, PackSettings
 
@@ -67,6 +68,9 @@ def pack(
     tz: options.TzOpt = None,
     format: options.PlanFormatOpt = None,
     out: options.OutputOpt = None,
+    cluster: options.ClusterOpt = None,
+    jobs: options.JobsOpt = None,
+    scheduler: options.SchedulerOpt = None,
 ) -> Outcome:
     """Consolidate onto the fewest hosts, each within its limits at every sample, with safe waves.
 
@@ -75,8 +79,8 @@ def pack(
 
     Exit 0 with a plan, 1 when no feasible placement exists, 2 for invalid input.
     """
-    from vmplan.pack import PackSettings  # the solver loads only for this command
-    from vmplan.pack import pack as run_pack
+    from vmplan.fleet.packing import pack_fleet  # the solver loads only for this command
+    from vmplan.pack import PackSettings
 
     fmt = output.plan_format(format, out)
     settings = PackSettings(
@@ -91,27 +95,41 @@ def pack(
     zone = options.zone(tz)
     read = inputs.load_inventory(inventory, fmt.value, "pack")
     output.show_warnings(read.loaded.warnings)
-    inv = timefmt.in_zone(read.inventory.with_limits(cpu, memory), zone)
+    inv = timefmt.in_zone(clusters.select(read.inventory, cluster).with_limits(cpu, memory), zone)
     chosen = sizing_options.spec(profile, envelope, size, risk)
     with output.progress("packing") as say:
         sized = sizing_options.apply(inv, chosen, _planner(settings, say))
-        result = run_pack(sized.inventory, settings, say)
+        fleet = _solve(pack_fleet, sized.inventory, settings, clusters.where(jobs, scheduler), say)
+    result = fleet.merged
     about = sizing.as_json(sized, inv, result.plan.target)
+    if clusters.named(inv):
+        about |= clusters.json_extra(fleet.parts, [r.plan for r in fleet.results])
     views = _views(inv, result, frontier, about, sizing.summary(sized))
     output.write_output(formats.render(views, fmt, output.capture_console(fmt)), out, read.files)
     output.confirm(out)
     return Outcome.OK if result.plan.feasible else Outcome.FINDINGS
 
 
+def _solve(run: Callable[..., Solved[PackResult]], *args: Any) -> Solved[PackResult]:
+    """The fleet's clusters packed; a scheduler that cannot be used is a usage error."""
+    from vmplan.fleet.run import SchedulerError
+
+    try:
+        return run(*args)
+    except SchedulerError as exc:
+        output.fail(str(exc))
+
+
 def _planner(settings: PackSettings, say: Callable[[str], None]) -> sizing.PlanFn:
     """The solver as calibration sees it: a placement for a sized inventory, within a share of
-    the time limit (no frontier, which only the final plan shows)."""
-    from vmplan.pack import pack as run_pack
+    the time limit (no frontier, which only the final plan shows), cluster by cluster."""
+    from vmplan.fleet import Where
+    from vmplan.fleet.packing import pack_fleet
 
     def plan(inv: Inventory, share: float) -> IntArray | None:
         quick = replace(settings, time_limit=settings.time_limit * share, frontier=False)
         say("calibrating the sizing")
-        result = run_pack(inv, quick, None)
+        result = pack_fleet(inv, quick, Where(1)).merged
         return result.plan.target if result.plan.feasible else None
 
     return plan
@@ -123,7 +141,7 @@ def _views(
     """What pack shows: the plan on the history as given (``inv``: real curves, times and limits),
     though it was made and verified on the sized series, which the sizing summary describes."""
     for_what = "" if about["sizing"]["planned_on"] == "the history" else " for the sized series"
-    line = f"{summary(inv, result, for_what)}; {printable(sized_line)}"
+    line = f"{summary(inv, result, for_what, about.get('total_seconds'))}; {printable(sized_line)}"
 
     def data() -> dict[str, Any]:
         extra = {
@@ -146,7 +164,7 @@ def _views(
             console.print(_frontier_table(result))
             if about["sizing"]["candidates"]:
                 console.print(render_sizing.candidates_table(about["sizing"]))
-        render_plan.print_hosts(console, inv, plan)
+        clusters.print_hosts(console, inv, plan)
         if plan.moves:
             render_plan.print_moves(console, inv, plan)
         console.print(Text(line, style="bold"), soft_wrap=True)
@@ -164,7 +182,7 @@ def _views(
         lines = lines if frontier else []
         return [
             *lines,
-            *render_plan.host_lines(inv, plan),
+            *clusters.host_lines(inv, plan),
             *render_plan.move_lines(inv, plan),
             line,
             *(f"note: {printable(note)}" for note in plan.notes),
@@ -183,12 +201,17 @@ def _frontier_table(result: PackResult) -> Table:
     return table
 
 
-def summary(inv: Inventory, result: PackResult, for_what: str = "") -> str:
+def summary(
+    inv: Inventory, result: PackResult, for_what: str = "", seconds: float | None = None
+) -> str:
+    """``seconds``: how long the migrations take when it is not the plan's sum of waves (the
+    longest cluster's, when clusters migrate side by side)."""
     plan = result.plan
     before, after = set(plan.before.tolist()), set(plan.target.tolist())
     optimal = f", optimal{for_what}" if plan.optimal else ""
     return printable(
         f"Plan: {len(before)} -> {len(after)} hosts ({len(before - after)} freed), "
         f"lower bound {plan.lower_bound}{optimal}, {plural(len(plan.moves), 'migration')} in "
-        f"{plural(plan.waves, 'wave')}, about {format_duration(plan.total_seconds)}"
+        f"{plural(plan.waves, 'wave')}, about "
+        f"{format_duration(plan.total_seconds if seconds is None else seconds)}"
     )

@@ -41,7 +41,8 @@ def host(w: Walker, node: yn.Node, path: str, spec: FileSpec) -> None:
     memory = _memory(w, keys, path, "a size like '512GiB'")
     maintenance = _get(keys, "maintenance", lambda n: w.boolean(n, f"{path}.maintenance"), False)
     limits = _get(keys, "limits", lambda n: w.limits(n, f"{path}.limits")) or {}
-    if name is None or cores is None or memory is None or maintenance is None:
+    cluster = _get(keys, "cluster", lambda n: w.name(n, f"{path}.cluster"), "")
+    if name is None or cores is None or memory is None or maintenance is None or cluster is None:
         if name is not None:
             spec.broken_names.add(name)
         return
@@ -55,6 +56,7 @@ def host(w: Walker, node: yn.Node, path: str, spec: FileSpec) -> None:
             _value(limits.get("memory")),
             w.at(keys["name"][1]),
             path,
+            cluster,
         )
     )
 

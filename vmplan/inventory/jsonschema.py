@@ -77,6 +77,11 @@ def inventory_schema() -> dict[str, Any]:
             "memory": _SIZE,
             "maintenance": {"type": "boolean", "description": "true: may not receive VMs."},
             "limits": _LIMITS,
+            "cluster": {
+                **_NAME,
+                "description": "The cluster the host belongs to; VMs move only within their "
+                "host's cluster (default: one unnamed cluster).",
+            },
         },
         HOST_KEYS,
         ["name", "cpus", "memory"],

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from vmplan.inventory import names
+from vmplan.inventory import clusters, names
 from vmplan.inventory.specs import FileSpec, HostSpec, Located, RuleSpec, VmSpec
 from vmplan.model import VM, Host, Rule
 from vmplan.problems import Position, Problem, did_you_mean
@@ -44,6 +44,7 @@ def merge(specs: list[FileSpec]) -> tuple[Merged, list[Problem]]:
     _no_hosts(specs, problems)
     vms, vm_specs, seen_vms = _vms(specs, seen_hosts, broken, problems)
     rules = _rules(specs, seen_vms, seen_hosts, broken, problems)
+    problems += clusters.problems(specs, hosts, vms)
     problems += names.warnings(
         "host", ((h.name, h.where, f"{h.path}.name") for h in hosts_of(specs))
     )
@@ -128,6 +129,7 @@ def _hosts(
                     h.memory_limit if h.memory_limit is not None else mem_default,
                     h.maintenance,
                     h.where,
+                    h.cluster,
                 )
             )
     return hosts, seen

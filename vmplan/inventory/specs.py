@@ -17,7 +17,7 @@ T = TypeVar("T")
 SUPPORTED_VERSIONS = (1,)
 TOP_KEYS = ("version", "interval", "start", "limits", "hosts", "vms", "rules", "cpu_series")
 LIMIT_KEYS = ("cpu", "memory")
-HOST_KEYS = ("name", "cpus", "memory", "maintenance", "limits")
+HOST_KEYS = ("name", "cpus", "memory", "maintenance", "limits", "cluster")
 VM_KEYS = ("name", "host", "vcpus", "memory", "cpu")
 RULE_KEYS = ("type", "vms", "hosts", "name")
 #: Upper bounds of a host's cores and a VM's vCPUs: far past any machine, and far inside what
@@ -44,6 +44,7 @@ class HostSpec:
     memory_limit: float | None
     where: Position  # of the name
     path: str  # e.g. "hosts[3]": its place in the file
+    cluster: str = ""  # "": the unnamed cluster
 
 
 @dataclass(slots=True, eq=False)

@@ -1,0 +1,110 @@
+"""Fleets of clusters through the CLI: the same JSON in process, in a process pool and on a real
+Dask cluster; ``--cluster`` restricts a command to some clusters."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fleetgen import SMALL, write_fleet
+from typer.testing import CliRunner
+
+from vmplan.cli import app
+
+PACK = ["pack", "--format", "json", "--time-limit", "1", "--risk", "none"]
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """Three clusters of 30 VMs on 5 hosts, one day of samples."""
+    return [str(p) for p in write_fleet(tmp_path_factory.mktemp("fleet"), 3, 30, 5, 288)]
+
+
+@pytest.fixture(scope="module")
+def dask_address() -> Iterator[str]:
+    """A real LocalCluster: two worker processes of one thread, closed at the end."""
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
+
+def test_jobs_and_dask_give_byte_identical_json(runner: CliRunner, fleet, dask_address):
+    one = runner.invoke(app, [*PACK, *fleet, "--jobs", "1"])
+    two = runner.invoke(app, [*PACK, *fleet, "--jobs", "2"])
+    on_dask = runner.invoke(app, [*PACK, *fleet, "--scheduler", dask_address])
+    assert (one.exit_code, two.exit_code, on_dask.exit_code) == (0, 0, 0), on_dask.output
+    assert one.stdout == two.stdout == on_dask.stdout
+    doc = json.loads(one.stdout)
+    names = [c["name"] for c in doc["clusters"]]
+    assert names == ["c00", "c01", "c02"]
+    assert doc["hosts_before"] == sum(c["hosts_before"] for c in doc["clusters"]) == 15
+    assert doc["hosts_used"] == sum(c["hosts_used"] for c in doc["clusters"])
+    assert doc["lower_bound"] == sum(c["lower_bound"] for c in doc["clusters"])
+    assert len(doc["migrations"]) == sum(c["migrations"] for c in doc["clusters"])
+    assert doc["total_seconds"] == max(c["total_seconds"] for c in doc["clusters"])
+    for move in doc["migrations"]:  # never across clusters
+        assert move["vm"][:3] == move["from"][:3] == move["to"][:3]
+
+
+def test_cluster_option_restricts_the_plan_to_those_clusters(runner: CliRunner, fleet):
+    result = runner.invoke(app, [*PACK, *fleet, "--jobs", "1", "--cluster", "c02"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert [c["name"] for c in doc["clusters"]] == ["c02"]
+    assert {h["name"][:3] for h in doc["hosts"]} == {"c02"}
+    assert set(doc["placement"]) == {f"c02-vm{v:05d}" for v in range(30)}
+
+
+def test_an_unknown_cluster_is_a_usage_error_naming_the_clusters(runner: CliRunner, fleet):
+    result = runner.invoke(app, [*PACK, *fleet, "--cluster", "c0"])
+    assert result.exit_code == 2
+    assert "--cluster: no host is in cluster 'c0'" in result.stderr
+    assert "the inventory has 'c00', 'c01', 'c02'" in result.stderr
+
+
+def test_the_table_groups_hosts_by_cluster(runner: CliRunner, fleet):
+    result = runner.invoke(app, ["pack", *fleet, "-f", "text", "--time-limit", "1", "-j", "1"])
+    assert result.exit_code == 0, result.output
+    headers = [line for line in result.stdout.splitlines() if line.startswith("cluster ")]
+    assert headers == ["cluster c00:", "cluster c01:", "cluster c02:"]
+
+
+def test_a_fleet_without_clusters_has_no_clusters_key(runner: CliRunner, tmp_path: Path):
+    plain = [str(p) for p in write_fleet(tmp_path, 1, 20, 4, 288, named=False)]
+    doc = json.loads(runner.invoke(app, [*PACK, *plain]).stdout)
+    assert "clusters" not in doc
+
+
+def test_check_evacuable_empties_a_host_within_its_cluster_and_names_it(runner, write):
+    path = str(write("small.yaml", SMALL))
+    result = runner.invoke(app, ["check", "--evacuable", path])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == (
+        f"{path}:5:12: error: hosts[b1]: host b1 in cluster 'east' cannot be evacuated now: "
+        "e1: may only run on b1 (the only hosts with room for it), which is being evacuated  "
+        "[evacuable]"
+    )
+    west = runner.invoke(app, ["check", "--evacuable", path, "--cluster", "west"])
+    assert west.exit_code == 0, west.output
+
+
+def test_evacuate_moves_only_within_the_named_hosts_clusters(runner: CliRunner, fleet):
+    files = [x for f in fleet for x in ("-i", f)]
+    args = ["evacuate", "c01-esx000", "c02-esx001", *files, "-f", "json", "--time-limit", "1"]
+    one = runner.invoke(app, [*args, "-j", "1"])
+    two = runner.invoke(app, [*args, "-j", "2"])
+    assert (one.exit_code, two.exit_code) == (0, 0), one.output
+    assert one.stdout == two.stdout
+    doc = json.loads(one.stdout)
+    assert doc["evacuated"] == ["c01-esx000", "c02-esx001"]
+    assert [c["name"] for c in doc["clusters"]] == ["c01", "c02"]
+    assert doc["total_seconds"] == max(c["total_seconds"] for c in doc["clusters"])
+    for move in doc["migrations"]:
+        assert move["vm"][:3] == move["from"][:3] == move["to"][:3]

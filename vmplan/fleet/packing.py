@@ -1,0 +1,51 @@
+"""``pack`` over a fleet: every cluster packed on its own (each with the full time limit), then
+one result of the whole inventory."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields
+from functools import partial
+
+from vmplan.engine.bounds import Bounds
+from vmplan.fleet.merge import merge_plans
+from vmplan.fleet.run import Solved, Where, solve
+from vmplan.fleet.split import Part, split
+from vmplan.model import Inventory
+from vmplan.pack import PackResult, PackSettings, Progress, pack
+
+
+def pack_fleet(
+    inv: Inventory, settings: PackSettings, where: Where, say: Progress | None = None
+) -> Solved[PackResult]:
+    """The merged result, and every cluster's part and own result (in the clusters' order)."""
+    parts = split(inv)
+    if len(parts) > 1:
+        runs = "in this process" if where.jobs <= 1 else f"on {where.jobs} processes"
+        runs = f"on the Dask scheduler {where.scheduler}" if where.scheduler else runs
+        (say or (lambda _m: None))(f"packing {len(parts)} clusters {runs}")
+    local = partial(pack, settings=settings, progress=say)
+    results = solve(parts, partial(_pack_quietly, settings), where, local)
+    return Solved(_merged(inv, parts, results), parts, tuple(results))
+
+
+def _pack_quietly(settings: PackSettings, inv: Inventory) -> PackResult:
+    """One cluster's task (it pickles: no progress callback crosses a process)."""
+    return pack(inv, settings, None)
+
+
+def _merged(inv: Inventory, parts: Sequence[Part], results: Sequence[PackResult]) -> PackResult:
+    if len(parts) == 1 and parts[0].inventory is inv:
+        return results[0]
+    plan = merge_plans(inv, parts, [r.plan for r in results])
+    strategies = dict.fromkeys(r.strategy for r in results)
+    return PackResult(plan, _sum_bounds([r.bounds for r in results]), (), ", ".join(strategies))
+
+
+def _sum_bounds(bounds: Sequence[Bounds]) -> Bounds:
+    """Clusters share no host, so every kind of bound adds up over them."""
+    total: dict[str, int | None] = {}
+    for f in fields(Bounds):
+        values = [getattr(b, f.name) for b in bounds]
+        total[f.name] = None if None in values else sum(values)
+    return Bounds(**total)  # type: ignore[arg-type]
