@@ -25,7 +25,7 @@ from vmplan.units import plural
 
 if TYPE_CHECKING:
     from vmplan.model import IntArray, Inventory
-    from vmplan.pack import PackResult, PackSettings
+    from vmplan.pack import PackResult, PackSettings, RoomCheck
 
 MaxMigrationsOpt = Annotated[
     int | None,
@@ -38,6 +38,18 @@ FrontierOpt = Annotated[
         metavar="",
         help="Show the trade-off between hosts freed and migrations (on fleets of more than "
         "3,000 VM groups this also spends the time left walking from today's placement).",
+    ),
+]
+
+SpareOpt = Annotated[
+    int,
+    typer.Option(
+        "--spare",
+        min=0,
+        metavar="N",
+        help="Keep room to evacuate N hosts of the result onto the others (the freed hosts "
+        "gone), on the sized series with every rule; every used host's evacuation is verified, "
+        "and for N > 1 also the N largest together. 0 = the tightest plan.",
     ),
 ]
 
@@ -60,6 +72,7 @@ def pack(
     bandwidth: options.BandwidthOpt = options.DEFAULT_BANDWIDTH,
     time_limit: options.TimeLimitOpt = DEFAULT_TIME_LIMIT_S,
     frontier: FrontierOpt = False,
+    spare: SpareOpt = 1,
     profile: sizing_options.ProfileOpt = None,
     envelope: sizing_options.EnvelopeOpt = None,
     size: sizing_options.SizeOpt = None,
@@ -84,6 +97,7 @@ def pack(
         time_limit=time_limit,
         max_migrations=max_migrations,
         frontier=frontier,
+        spare=spare,
     )
     cpu = options.percent(cpu_limit, "--cpu-limit")
     memory = options.percent(memory_limit, "--memory-limit")
@@ -93,21 +107,29 @@ def pack(
     chosen = sizing_options.spec(profile, envelope, size, risk)
     with output.progress("packing") as say:
         sized = sizing_options.apply(inv, chosen, _planner(settings, say))
-        result = run_pack(sized.inventory, settings, say)
-    about = sizing.as_json(sized, inv, result.plan.target)
+        result = run_pack(sized.inventory, settings, say, _room(settings))
+    about = {"spare": spare, **sizing.as_json(sized, inv, result.plan.target)}
     views = _views(sized.inventory, result, frontier, about, sizing.summary(sized))
     output.write_output(formats.render(views, fmt, output.capture_console(fmt)), out, read.files)
     output.confirm(out)
     return Outcome.OK if result.plan.feasible else Outcome.FINDINGS
 
 
+def _room(settings: PackSettings) -> RoomCheck | None:
+    """The evacuation check ``--spare`` needs (pack and evacuate never import each other)."""
+    from vmplan.evacuate.room import spare_check
+
+    return spare_check(settings.spare, settings) if settings.spare else None
+
+
 def _planner(settings: PackSettings, say: Callable[[str], None]) -> sizing.PlanFn:
     """The solver as calibration sees it: a placement for a sized inventory, within a share of
-    the time limit (no frontier, which only the final plan shows)."""
+    the time limit (no frontier, which only the final plan shows, and no spare: candidates
+    compare by how tightly they pack, and the room check would cost each of them)."""
     from vmplan.pack import pack as run_pack
 
     def plan(inv: Inventory, share: float) -> IntArray | None:
-        quick = replace(settings, time_limit=settings.time_limit * share, frontier=False)
+        quick = replace(settings, time_limit=settings.time_limit * share, frontier=False, spare=0)
         say("calibrating the sizing")
         result = run_pack(inv, quick, None)
         return result.plan.target if result.plan.feasible else None

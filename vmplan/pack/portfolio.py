@@ -61,6 +61,7 @@ RESTARTS = 8
 class PackSettings(Settings):
     max_migrations: int | None = None
     frontier: bool = False  # on large fleets, also walk from today's placement for the trade-off
+    spare: int = 0  # hosts of the result that must be evacuable onto the others (see .spare)
 
 
 @dataclass(slots=True)
@@ -233,7 +234,7 @@ def run_exact(p: Portfolio) -> None:
     proven = best is not None and best.hosts <= p.lower
     result = exact.solve(p.inv, p.items, p.before, upper, max(p.deadline, floor), proven)
     p.bounds = replace(p.bounds, exact=result.lower_bound)
-    p.lower = max(p.lower, result.lower_bound)
+    p.lower = max(p.lower, p.bounds.best)
     if result.where is not None:
         state = Hosts(p.inv, p.items, result.where)
         p.keep(

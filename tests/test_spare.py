@@ -1,0 +1,145 @@
+"""``pack --spare N``: room to evacuate N hosts of the result, each evacuation verified.
+
+Feasibility is checked independently of the room check the planner used: the plan's placement
+with the independent verifier, and every used host emptied by ``vmplan evacuate`` (a full plan,
+its waves verified) on the inventory after the plan with the freed hosts in maintenance, or by
+``vmplan check --evacuable`` on the inventory ``vmplan apply`` writes.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from vmplan.cli import app
+from vmplan.engine.verify import verify_placement
+from vmplan.evacuate import evacuate
+from vmplan.evacuate.room import largest, spare_check
+from vmplan.inventory import load
+from vmplan.model import Inventory
+from vmplan.pack import PackSettings, pack
+from vmplan.pack.spare import closed_after
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.chdir(tmp_path)
+    for name in ("VMPLAN_INVENTORY", "GITHUB_ACTIONS", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    return CliRunner()
+
+
+def run(cli: CliRunner, *args: str, code: int = 0) -> str:
+    result = cli.invoke(app, list(args))
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+def planned(inv: Inventory, spare: int) -> tuple[Inventory, np.ndarray]:
+    settings = PackSettings(time_limit=1, spare=spare)
+    room = spare_check(spare, settings) if spare else None
+    result = pack(inv, settings, None, room)
+    assert result.plan.feasible
+    target = result.plan.target
+    assert verify_placement(inv, target) == []
+    return closed_after(inv, target), target
+
+
+def evacuation_fits(after: Inventory, target: np.ndarray, hosts: list[int]) -> bool:
+    """Empty ``hosts`` of the placement with a full evacuate plan (verified waves)."""
+    moved = Inventory(
+        after.hosts,
+        tuple(
+            replace(v, host=after.hosts[int(h)].name)
+            for v, h in zip(after.vms, target.tolist(), strict=True)
+        ),
+        after.rules,
+        after.demand,
+        after.interval_s,
+        after.start,
+    )
+    plan = evacuate(moved, hosts)
+    if not plan.feasible:
+        return False
+    forbidden = set(hosts) | set(np.flatnonzero(after.maintenance).tolist())
+    assert verify_placement(moved, plan.target, forbidden=forbidden) == []
+    return True
+
+
+def test_spare_1_plan_on_the_sample_can_evacuate_every_host_it_uses() -> None:
+    inv = load([str(SAMPLES / "inventory.yaml")]).inventory
+    after, target = planned(inv, 1)
+    used = np.unique(target).tolist()
+    assert len(used) < len(inv.hosts)  # it still consolidates
+    for h in used:
+        assert evacuation_fits(after, target, [h]), inv.hosts[h].name
+
+
+def test_spare_2_also_empties_the_two_largest_hosts_together() -> None:
+    inv = load([str(SAMPLES / "inventory.yaml")]).inventory
+    after, target = planned(inv, 2)
+    for h in np.unique(target).tolist():
+        assert evacuation_fits(after, target, [h])
+    assert evacuation_fits(after, target, largest(after, target, 2))
+
+
+def test_spare_costs_hosts_and_lifts_the_lower_bound(cli: CliRunner) -> None:
+    shutil.copy(SAMPLES / "inventory.yaml", "inventory.yaml")
+    plans = {}
+    for n in ("0", "1"):
+        run(cli, "pack", "inventory.yaml", "--spare", n, "--risk", "none", "-o", f"p{n}.json")
+        plans[n] = json.loads(Path(f"p{n}.json").read_text(encoding="utf-8"))
+    tight, roomy = plans["0"], plans["1"]
+    assert (tight["spare"], roomy["spare"]) == (0, 1)
+    assert tight["hosts_used"] <= roomy["hosts_used"] < tight["hosts_before"]
+    plain = max(roomy["lower_bound_detail"].values())
+    assert roomy["lower_bound"] == plain + 1 <= roomy["hosts_used"]
+    assert all(p["hosts"] >= roomy["lower_bound"] for p in roomy["frontier"])
+
+
+def test_spare_1_plan_applied_passes_check_evacuable(cli: CliRunner) -> None:
+    """Issue 13's last test: apply the plan of ``pack --spare 1``, then ``check --evacuable``."""
+    shutil.copy(SAMPLES / "inventory.yaml", "inventory.yaml")
+    run(cli, "pack", "inventory.yaml", "--spare", "1", "-f", "json", "-o", "plan.json")
+    run(
+        cli,
+        "apply",
+        "plan.json",
+        "inventory.yaml",
+        "--mark-freed",
+        "maintenance",
+        "-o",
+        "after.yaml",
+    )
+    assert "no findings" in run(cli, "check", "after.yaml", "--evacuable")
+    # and the tightest plan, so applied, does not: that is what --spare is for
+    run(cli, "pack", "inventory.yaml", "--spare", "0", "-f", "json", "-o", "tight.json")
+    run(cli, "apply", "tight.json", "inventory.yaml", "--mark-freed", "maintenance", "-o", "t.yaml")
+    run(cli, "check", "t.yaml", "--evacuable", code=1)
+
+
+def test_no_room_anywhere_is_infeasible_and_says_what_to_do(cli: CliRunner) -> None:
+    Path("one.yaml").write_text(
+        textwrap.dedent(
+            """\
+            version: 1
+            hosts:
+              - {name: a, cpus: 8, memory: 64GiB}
+            vms:
+              - {name: v, host: a, vcpus: 2, memory: 4GiB, cpu: [10, 20, 30, 40]}
+            """
+        ),
+        encoding="utf-8",
+    )
+    out = run(cli, "pack", "one.yaml", "--spare", "1", "--risk", "none", "-f", "text", code=1)
+    assert "--spare 0" in out
+    assert "0 migrations" in run(cli, "pack", "one.yaml", "--spare", "0", "--risk", "none")
