@@ -143,3 +143,50 @@ def test_no_room_anywhere_is_infeasible_and_says_what_to_do(cli: CliRunner) -> N
     out = run(cli, "pack", "one.yaml", "--spare", "1", "--risk", "none", "-f", "text", code=1)
     assert "--spare 0" in out
     assert "0 migrations" in run(cli, "pack", "one.yaml", "--spare", "0", "--risk", "none")
+
+
+# --- sizing in evacuate and check (issue 10) ------------------------------------------------
+
+ALTERNATING = """\
+version: 1
+hosts:
+  - {name: a, cpus: 8, memory: 64GiB}
+  - {name: b, cpus: 8, memory: 64GiB}
+vms:
+  - {name: up, host: a, vcpus: 8, memory: 4GiB, cpu: "100 0 100 0 100 0 100 0 100 0 100 0"}
+  - {name: down, host: a, vcpus: 8, memory: 4GiB, cpu: "0 100 0 100 0 100 0 100 0 100 0 100"}
+"""
+
+
+def test_check_keeps_the_series_as_given_unless_a_sizing_option_is_given(cli: CliRunner) -> None:
+    """Two VMs that never peak together fit one host on their series; sized by their peaks they
+    do not: the sized series decide "over the limit" only when asked."""
+    Path("alt.yaml").write_text(ALTERNATING, encoding="utf-8")
+    assert "ok: 2 hosts, 2 VMs, 12 samples, no findings" in run(cli, "check", "alt.yaml")
+    assert "sizing" not in json.loads(run(cli, "check", "alt.yaml", "-f", "json"))
+    out = run(cli, "check", "alt.yaml", "--size", "peak", code=1)
+    assert "host a combined CPU reaches 200.0% of 8 cores" in out
+    assert "failed: 2 hosts, 2 VMs, 12 samples (sized on each VM's peak; " in out
+    doc = json.loads(run(cli, "check", "alt.yaml", "--size", "peak", "-f", "json", code=1))
+    assert doc["sizing"]["method"] == "peak" and doc["samples"] == 12
+
+
+def test_evacuate_sizes_like_pack(cli: CliRunner) -> None:
+    shutil.copy(SAMPLES / "inventory.yaml", "inventory.yaml")
+    args = ["evacuate", "esx03", "-i", "inventory.yaml"]
+    doc = json.loads(run(cli, *args, "--size", "p95", "-f", "json"))
+    assert doc["feasible"] and doc["sizing"]["method"] == "p95"
+    assert doc["sizing"]["holdout"]["samples"] > 0  # the evacuation replayed on held-out data
+    assert doc["optimal_for"] == "the sized series"
+    line = run(cli, *args, "--size", "p95", "-f", "text").splitlines()[-1]
+    assert (
+        line.startswith("Evacuate esx03: ")
+        and "; sized on each VM's p95; held-out replay: " in line
+    )
+    assert run(cli, *args, "--risk", "none", "-f", "text").endswith(
+        "planned on the history as given\n"
+    )
+    # the sized plan is verified on the sized series: peaks sized up leave less room
+    Path("alt.yaml").write_text(ALTERNATING, encoding="utf-8")
+    run(cli, "evacuate", "b", "-i", "alt.yaml", "--risk", "none")
+    run(cli, "evacuate", "a", "-i", "alt.yaml", "--size", "peak", code=1)
