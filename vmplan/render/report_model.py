@@ -22,6 +22,7 @@ from vmplan.model import (
     host_loads,
     host_memory_use,
 )
+from vmplan.sizing.replay import Replay
 
 TOP_N = 6  # one colour each in the report's palette; the rest is "other"
 
@@ -72,6 +73,7 @@ class Report:
     hosts_before: int  # hosts holding at least one VM
     hosts_after: int | None
     top_n: int  # contributors with a layer of their own
+    replay: Replay | None = None  # the plan replayed on these series, when made on other ones
 
     @property
     def freed(self) -> tuple[HostRow, ...]:
@@ -135,9 +137,15 @@ def _panels(inv: Inventory, placement: IntArray, top_n: int) -> list[Panel]:
 
 
 def build(
-    inv: Inventory, plan: Plan | None = None, plan_file: str | None = None, top_n: int = TOP_N
+    inv: Inventory,
+    plan: Plan | None = None,
+    plan_file: str | None = None,
+    top_n: int = TOP_N,
+    replay: Replay | None = None,
 ) -> Report:
-    """The report of ``inv`` today and, when ``plan`` is given, of its target placement."""
+    """The report of ``inv`` today and, when ``plan`` is given, of its target placement;
+    ``replay`` is that placement replayed on ``inv``'s series (``vmplan backtest``'s numbers),
+    given when the plan was made on other series (a later inventory)."""
     before = _panels(inv, inv.current, top_n)
     after = _panels(inv, plan.target, top_n) if plan is not None else None
     evacuated = set(plan.evacuated) if plan is not None else set()
@@ -162,4 +170,5 @@ def build(
         hosts_before=sum(1 for p in before if p.vms),
         hosts_after=None if after is None else sum(1 for p in after if p.vms),
         top_n=top_n,
+        replay=replay,
     )
