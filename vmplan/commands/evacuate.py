@@ -15,12 +15,15 @@ from rich.text import Text
 
 from vmplan import sizing
 from vmplan.commands import inputs, options, output, sizing_options
+from vmplan.commands import script as script_command
 from vmplan.commands.outcome import Outcome
+from vmplan.commands.script import ScriptShortcutOpt
 from vmplan.engine.settings import DEFAULT_PARALLEL, DEFAULT_TIME_LIMIT_S
 from vmplan.problems import did_you_mean
 from vmplan.render import formats
 from vmplan.render import plan as render_plan
 from vmplan.render.escape import printable
+from vmplan.render.formats import PlanFormat
 from vmplan.timefmt import format_duration, time_of_day
 from vmplan.units import plural
 
@@ -58,6 +61,7 @@ EPILOG = """Examples:
 
 
 def evacuate(
+    ctx: typer.Context,
     hosts: HostsArg,
     inventory: options.InventoryOpt = None,
     cpu_limit: options.CpuLimitOpt = None,
@@ -70,6 +74,7 @@ def evacuate(
     envelope: sizing_options.EnvelopeOpt = None,
     size: sizing_options.SizeOpt = None,
     risk: sizing_options.RiskOpt = None,
+    script: ScriptShortcutOpt = None,
     format: options.PlanFormatOpt = None,
     out: options.OutputOpt = None,
 ) -> Outcome:
@@ -80,7 +85,7 @@ def evacuate(
     from vmplan.evacuate import EvacuateSettings  # the solver loads only for this command
     from vmplan.evacuate import evacuate as run_evacuate
 
-    fmt = output.plan_format(format, out)
+    fmt = output.plan_format(format, out) if script is None else PlanFormat.JSON
     settings = EvacuateSettings(
         parallel=parallel,
         bandwidth=options.bandwidth(bandwidth),
@@ -102,6 +107,9 @@ def evacuate(
     about = sizing.as_json(sized, inv, plan.target)
     views = _views(sized.inventory, plan, about, sizing.summary(sized))
     text = formats.render(views, fmt, output.capture_console(fmt))
+    if script is not None:
+        line = script_command.command_line(ctx)
+        return script_command.shortcut(text, inv, script, paths, line, out, read.files)
     output.write_output(text, out, read.files)
     output.confirm(out)
     return Outcome.OK if plan.feasible else Outcome.FINDINGS

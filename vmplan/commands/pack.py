@@ -14,12 +14,15 @@ from rich.text import Text
 
 from vmplan import sizing
 from vmplan.commands import inputs, options, output, sizing_options
+from vmplan.commands import script as script_command
 from vmplan.commands.outcome import Outcome
+from vmplan.commands.script import ScriptShortcutOpt
 from vmplan.engine.settings import DEFAULT_PARALLEL, DEFAULT_TIME_LIMIT_S
 from vmplan.render import formats
 from vmplan.render import plan as render_plan
 from vmplan.render import sizing as render_sizing
 from vmplan.render.escape import printable
+from vmplan.render.formats import PlanFormat
 from vmplan.timefmt import format_duration
 from vmplan.units import plural
 
@@ -64,6 +67,7 @@ EPILOG = """Examples:
 
 
 def pack(
+    ctx: typer.Context,
     inventory: options.InventoryArgs,
     cpu_limit: options.CpuLimitOpt = None,
     memory_limit: options.MemoryLimitOpt = None,
@@ -77,6 +81,7 @@ def pack(
     envelope: sizing_options.EnvelopeOpt = None,
     size: sizing_options.SizeOpt = None,
     risk: sizing_options.RiskOpt = None,
+    script: ScriptShortcutOpt = None,
     format: options.PlanFormatOpt = None,
     out: options.OutputOpt = None,
 ) -> Outcome:
@@ -90,7 +95,7 @@ def pack(
     from vmplan.pack import PackSettings  # the solver loads only for this command
     from vmplan.pack import pack as run_pack
 
-    fmt = output.plan_format(format, out)
+    fmt = output.plan_format(format, out) if script is None else PlanFormat.JSON
     settings = PackSettings(
         parallel=parallel,
         bandwidth=options.bandwidth(bandwidth),
@@ -110,6 +115,10 @@ def pack(
         result = run_pack(sized.inventory, settings, say, _room(settings))
     about = {"spare": spare, **sizing.as_json(sized, inv, result.plan.target)}
     views = _views(sized.inventory, result, frontier, about, sizing.summary(sized))
+    if script is not None:
+        plan_json = formats.render(views, fmt, output.capture_console(fmt))
+        line = script_command.command_line(ctx)
+        return script_command.shortcut(plan_json, inv, script, inventory, line, out, read.files)
     output.write_output(formats.render(views, fmt, output.capture_console(fmt)), out, read.files)
     output.confirm(out)
     return Outcome.OK if result.plan.feasible else Outcome.FINDINGS
