@@ -171,10 +171,13 @@ def evacuable(
     current: IntArray | None = None,
     hosts: Sequence[int] | None = None,
     explain: bool = True,
+    room: bool = True,
 ) -> list[Verdict]:
     """For every host (or only ``hosts``), whether it could be evacuated now (on the whole
     series, all rules). ``explain=False`` leaves a failed verdict's reasons and limit hints out
-    (what costs most when a host fails; ``pack --spare`` only needs the verdict).
+    (what costs most when a host fails; ``pack --spare`` only needs the verdict); ``room=False``
+    tries no room-making moves (a stricter, much cheaper verdict: a host it passes, the full
+    search passes too).
 
     The inventory is prepared once and every host is tried from the same state. A placement that
     needs no room-making can always be ordered (its moves only fill open hosts up to their final
@@ -193,7 +196,7 @@ def evacuable(
         say(f"{inv.hosts[h].name} ({k + 1}/{len(tried)})")
         named = frozenset({h})
         deadline = time.monotonic() + settings.time_limit
-        outcome = _solve(prep, named, deadline, improve_headroom=False, say=None)
+        outcome = _solve(prep, named, deadline, improve_headroom=False, say=None, room=room)
         if outcome.feasible:
             best = outcome.feasible[0]
             if _orderable(prep, best, outcome.leaving, named, settings):
