@@ -15,27 +15,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.clirun import run
 from vmplan.apply import apply_plan
 from vmplan.apply.yamledit import scalar_text
-from vmplan.cli import app
 from vmplan.inventory import load
 from vmplan.planmatch import read_matching_plan
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.chdir(tmp_path)
-    for name in ("VMPLAN_INVENTORY", "GITHUB_ACTIONS", "NO_COLOR"):
-        monkeypatch.delenv(name, raising=False)
-    return CliRunner()
-
-
-def run(cli: CliRunner, *args: str, code: int = 0) -> str:
-    result = cli.invoke(app, list(args))
-    assert result.exit_code == code, result.output
-    return result.output
 
 
 def changed_lines(before: str, after: str) -> list[tuple[str, str]]:

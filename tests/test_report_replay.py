@@ -4,26 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
-from vmplan.cli import app
+from tests.clirun import run
 
 DAYS = Path(__file__).resolve().parent.parent / "samples" / "planetlab-days"
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.chdir(tmp_path)
-    for name in ("VMPLAN_INVENTORY", "GITHUB_ACTIONS", "NO_COLOR"):
-        monkeypatch.delenv(name, raising=False)
-    return CliRunner()
-
-
-def run(cli: CliRunner, *args: str, code: int = 0) -> str:
-    result = cli.invoke(app, list(args))
-    assert result.exit_code == code, result.output
-    return result.stdout
 
 
 def test_a_later_inventory_gets_the_backtest_numbers(cli: CliRunner) -> None:

@@ -15,10 +15,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import pytest
 from typer.testing import CliRunner
 
-from vmplan.cli import app
+from tests.clirun import run
 from vmplan.engine.verify import verify_placement
 from vmplan.evacuate import evacuate
 from vmplan.evacuate.room import largest, spare_check
@@ -28,20 +27,6 @@ from vmplan.pack import PackSettings, pack
 from vmplan.pack.spare import closed_after
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.chdir(tmp_path)
-    for name in ("VMPLAN_INVENTORY", "GITHUB_ACTIONS", "NO_COLOR"):
-        monkeypatch.delenv(name, raising=False)
-    return CliRunner()
-
-
-def run(cli: CliRunner, *args: str, code: int = 0) -> str:
-    result = cli.invoke(app, list(args))
-    assert result.exit_code == code, result.output
-    return result.output
 
 
 def planned(inv: Inventory, spare: int) -> tuple[Inventory, np.ndarray]:
