@@ -15,6 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from hypothesis import given, settings
+from test_pack import tiny
 from typer.testing import CliRunner
 
 from tests.clirun import run
@@ -175,3 +177,21 @@ def test_evacuate_sizes_like_pack(cli: CliRunner) -> None:
     Path("alt.yaml").write_text(ALTERNATING, encoding="utf-8")
     run(cli, "evacuate", "b", "-i", "alt.yaml", "--risk", "none")
     run(cli, "evacuate", "a", "-i", "alt.yaml", "--size", "peak", code=1)
+
+
+@settings(max_examples=15)
+@given(tiny())
+def test_every_spare_plan_can_evacuate_each_host_it_uses(inv: Inventory) -> None:
+    """Property: a feasible ``--spare 1`` plan never goes below its bound, and each used host is
+    emptied by a full evacuate plan (its waves verified) with the freed hosts gone."""
+    settings_ = PackSettings(time_limit=0.5, spare=1)
+    result = pack(inv, settings_, None, spare_check(1, settings_))
+    if not result.plan.feasible:
+        return
+    target = result.plan.target
+    assert verify_placement(inv, target) == []
+    used = np.unique(target).tolist()
+    assert len(used) >= result.plan.lower_bound >= result.bounds.plain + 1
+    after = closed_after(inv, target)
+    for h in used:
+        assert evacuation_fits(after, target, [h])

@@ -60,7 +60,8 @@ def apply(p: Portfolio, check: RoomCheck) -> None:
     spared = []
     for c in tries:  # the next only when one fails: each check evacuates every used host
         s = make_room(p, c, check)
-        if s is not None:
+        budget = p.settings.max_migrations
+        if s is not None and (budget is None or s.migrations <= budget):
             spared.append(s)
             p.say(f"{s.name}: {s.hosts} hosts")
             break
