@@ -57,6 +57,8 @@ EPILOG = """Examples:
   vmplan evacuate esx03 esx04 --window -f json -o evacuate.json
 
   VMPLAN_INVENTORY=fleet.yaml vmplan evacuate esx12
+
+  vmplan evacuate esx03 --script virsh -o evacuate-esx03.sh
 """
 
 

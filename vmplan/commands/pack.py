@@ -63,6 +63,10 @@ EPILOG = """Examples:
   vmplan pack inventory.yaml --cpu-limit 80% --frontier
 
   vmplan pack inventory.yaml -o plan.json    (JSON, from the extension)
+
+  vmplan pack inventory.yaml --spare 0    (the tightest plan, no room kept for maintenance)
+
+  vmplan pack inventory.yaml --script govc -o plan.sh
 """
 
 
