@@ -53,6 +53,8 @@ GUESS = 0.04
 #: On large fleets with at least this budget (seconds) one balanced try runs before first-fit
 #: (there first-fit costs more than a balanced construction and rarely wins).
 EARLY_BALANCED_S = 2.0
+#: The name of the candidate that keeps today's placement (repaired), the fallback.
+KEEP_TODAY = "keep today's placement"
 #: Restarts of the balanced construction (new seeds) once the search over H is done.
 RESTARTS = 8
 
@@ -141,7 +143,7 @@ def keep_today(p: Portfolio) -> None:
         s = p.walk.state
         p.keep(
             Candidate(
-                "keep today's placement",
+                KEEP_TODAY,
                 s.where.copy(),
                 dict(p.walk.reasons),
                 len(s.used()),

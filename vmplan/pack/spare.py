@@ -27,7 +27,7 @@ import numpy as np
 
 from vmplan.engine.state import Hosts
 from vmplan.model import IntArray, Inventory, MoveKind, Reason
-from vmplan.pack.portfolio import Candidate, Portfolio, rank
+from vmplan.pack.portfolio import KEEP_TODAY, Candidate, Portfolio, rank
 
 #: (inventory with the freed hosts closed, VM placement) -> the used hosts that fail the check
 RoomCheck = Callable[[Inventory, IntArray], list[int]]
@@ -56,7 +56,7 @@ def apply(p: Portfolio, check: RoomCheck) -> None:
     """Replace the candidates by versions of the best few with room made (see the module doc);
     the frontier keeps the points whose placements pass as they are."""
     ranked = sorted(p.candidates, key=rank)
-    tries = ranked[:TRIES] + [c for c in ranked[TRIES:] if c.name == KEEP]
+    tries = ranked[:TRIES] + [c for c in ranked[TRIES:] if c.name == KEEP_TODAY]
     spared = []
     for c in tries:  # the next only when one fails: each check evacuates every used host
         s = make_room(p, c, check)
@@ -80,9 +80,6 @@ def apply(p: Portfolio, check: RoomCheck) -> None:
                 points.append((c.hosts, c.migrations))
     p.candidates = spared
     p.frontier = points
-
-
-KEEP = "keep today's placement"
 
 
 def make_room(p: Portfolio, c: Candidate, check: RoomCheck) -> Candidate | None:
