@@ -451,9 +451,20 @@ def test_vcpu_fit(runner: CliRunner, write: Writer) -> None:
 @pytest.mark.parametrize(
     ("vm", "reason"),
     [
-        ("vcpus: 32, memory: 8GiB, cpu: [10]", "more vCPUs than any host has cores"),
-        ("vcpus: 2, memory: 1TiB, cpu: [10]", "more memory than any host's memory limit allows"),
-        ("vcpus: 16, memory: 8GiB, cpu: [10, 90]", "a CPU peak above every host's CPU limit"),
+        (
+            "vcpus: 32, memory: 8GiB, cpu: [10]",
+            "32 vCPUs, more than any host has cores (the most: 16 on esx01)",
+        ),
+        (
+            "vcpus: 2, memory: 1TiB, cpu: [10]",
+            "1.0TiB of memory, more than any host's memory limit allows "
+            "(the most: 128.0GiB on esx02 at 100%)",
+        ),
+        (
+            "vcpus: 16, memory: 8GiB, cpu: [10, 90]",
+            "a CPU peak of 14.4 cores at +1h00m, above every host's CPU limit "
+            "(the most: 12.8 cores on esx01 at 80%)",
+        ),
     ],
 )
 def test_vm_fits_nowhere(runner: CliRunner, write: Writer, vm: str, reason: str) -> None:

@@ -133,8 +133,38 @@ def test_cannot_fit_in_text(cli: CliRunner) -> None:
     put("inv.yaml", inventory_text(busy=True))
     result = cli.invoke(app, ["evacuate", "esx01", "-i", "inv.yaml", "-f", "text"])
     assert result.exit_code == 1
-    assert result.stdout.splitlines()[0] == "Cannot evacuate esx01:"
-    assert result.stdout.splitlines()[1].startswith("web01: no host has room; closest is esx02")
+    lines = result.stdout.splitlines()
+    assert lines[:2] == [
+        "Cannot evacuate esx01:",
+        "no evacuation exists at these limits (proven by the exact model)",
+    ]
+    assert lines[2].startswith("web01: no host has room; closest is esx02")
+
+
+def test_a_failed_evacuation_of_several_hosts_leads_with_the_total_shortfall(
+    cli: CliRunner,
+) -> None:
+    vms = "".join(
+        f"  - {{name: {h}{k}, host: {h}, vcpus: 4, memory: 30GiB, cpu: [80, 80]}}\n"
+        for h, n in (("a", 2), ("b", 2), ("c", 1), ("d", 1))
+        for k in range(n)
+    )
+    hosts = "".join(f"  - {{name: {h}, cpus: 8, memory: 64GiB}}\n" for h in "abcd")
+    put(
+        "inv.yaml",
+        f"version: 1\ninterval: 5m\nstart: 2026-11-02T09:00:00Z\nhosts:\n{hosts}vms:\n{vms}",
+    )
+    result = cli.invoke(app, ["evacuate", "a", "b", "-i", "inv.yaml", "-f", "text"])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[:2] == [
+        "Cannot evacuate a, b:",
+        "short by 3.2 cores at 09:00 and 52.0 GiB of memory in total: the 4 VMs to move need more "
+        "than the free room of every receiving host together",
+    ]
+    assert any(line.startswith("b0: no host has room") for line in lines[2:])
+    _code, doc = evacuate_json(cli, "a", "b", "-i", "inv.yaml")
+    assert doc["notes"][0].startswith("short by 3.2 cores at 09:00 and 52.0 GiB of memory")
 
 
 def test_unknown_host_exit_2_with_the_closest_name(cli: CliRunner) -> None:

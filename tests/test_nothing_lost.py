@@ -204,3 +204,40 @@ def test_names_cannot_drive_the_terminal_or_forge_lines(tmp_path: Path) -> None:
         assert "\x1b" not in done.stdout
         assert not any(line.startswith("inv.yaml:1:1:") for line in done.stdout.splitlines())
         assert "esx\\x1b[2J" in done.stdout
+
+
+NO_DESTINATION = """\
+version: 1
+hosts:
+  - {name: esx01, cpus: 8, memory: 64GiB}
+  - {name: esx02, cpus: 8, memory: 64GiB, maintenance: true}
+vms:
+  - {name: a, host: esx01, vcpus: 2, memory: 4GiB, cpu: [10, 20]}
+"""
+ONE_HOST = """\
+version: 1
+hosts:
+  - {name: esx01, cpus: 8, memory: 64GiB}
+vms:
+  - {name: a, host: esx01, vcpus: 2, memory: 4GiB, cpu: [10, 20]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        (NO_DESTINATION, ["evacuate", "esx01", "-i"]),
+        (NO_DESTINATION, ["evacuate", "esx01", "esx02", "-i"]),
+        (ONE_HOST, ["evacuate", "esx01", "-i"]),
+        (NO_DESTINATION, ["check", "--evacuable"]),
+        (ONE_HOST, ["check", "--evacuable"]),
+    ],
+)
+def test_an_evacuation_with_no_destination_is_a_finding_not_a_crash(
+    tmp_path: Path, text: str, args: list[str]
+) -> None:
+    inventory = tmp_path / "inv.yaml"
+    inventory.write_text(text, encoding="utf-8")
+    done = vmplan(*args, inventory)
+    assert done.returncode == 1, done.stderr
+    assert "esx01" in done.stdout and "internal error" not in done.stderr

@@ -74,7 +74,10 @@ def test_no_feasible_plan_exits_1_and_names_the_vm(runner: CliRunner, write) -> 
     plan = json.loads(result.stdout)
     assert plan["feasible"] is False
     assert plan["unplaced"][0]["vm"] == "big"
-    assert "CPU peak above every host's CPU limit" in plan["unplaced"][0]["reasons"][0]
+    assert plan["unplaced"][0]["reasons"] == [
+        "a CPU peak of 3.6 cores at +0h00m, above every host's CPU limit "
+        "(the most: 2.0 cores on h1 at 50%)"
+    ]
 
 
 def test_invalid_input_and_usage_exit_2(runner: CliRunner, write) -> None:  # type: ignore[no-untyped-def]

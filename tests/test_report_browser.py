@@ -8,6 +8,7 @@ unfiltered exactly and must show many colours, the report's palette, and content
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -81,7 +82,7 @@ def test_every_hosts_chart_is_in_the_rendered_dom(report: Path, tmp_path: Path) 
     assert len(re.findall(r'<svg class="chart-svg"', dom)) == len(drawn) == 12
     # every chart carries its stacked areas, its limit line and its peak marker
     for svg in re.findall(r'<svg class="chart-svg".*?</svg>', dom, re.DOTALL):
-        assert re.search(r'<path class="c0" d="M', svg)
+        assert re.search(r'<path class="c\d+" data-vm="[^"]+" d="M', svg)
         assert svg.count('class="limit') == 1 and svg.count('class="peak"') == 1
 
 
@@ -185,3 +186,44 @@ def test_png_rows_agree_with_the_full_decoder() -> None:
         assert np.array_equal(row, full[y])
     # a Paeth row by hand: its first pixel has no left neighbour, so it predicts from above
     assert np.array_equal(full[2, 0], (body[2, :3].astype(int) + full[1, 0]) % 256)
+
+
+#: Appended to a copy of the report (the report itself runs no script): Chromium computes the
+#: colour of every VM's layer and legend swatch and writes them into the DOM it dumps.
+PROBE = """<script>
+const out = [];
+for (const el of document.querySelectorAll("path[data-vm]")) {
+  const host = el.closest("figure").dataset.host + "/" + el.closest("figure").dataset.side;
+  out.push([el.dataset.vm, host, "area", getComputedStyle(el).fill]);
+}
+for (const el of document.querySelectorAll("li[data-vm] > i")) {
+  const fig = el.closest("figure");
+  const host = fig.dataset.host + "/" + fig.dataset.side;
+  out.push([el.parentElement.dataset.vm, host, "legend", getComputedStyle(el).backgroundColor]);
+}
+const pre = document.createElement("pre");
+pre.id = "probe";
+pre.textContent = JSON.stringify(out);
+document.body.appendChild(pre);
+</script>"""
+
+
+def test_one_vm_has_one_colour_in_every_chart_it_appears_in(report: Path, tmp_path: Path) -> None:
+    probed = tmp_path / "probed.html"
+    probed.write_text(
+        report.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8"
+    )
+    dom = run_chromium(tmp_path, "--dump-dom", probed.as_uri()).stdout.decode()
+    found = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.S)
+    assert found is not None
+    seen = json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    colours: dict[str, set[str]] = {}
+    charts: dict[str, set[str]] = {}
+    for vm, chart, _kind, colour in seen:
+        colours.setdefault(vm, set()).add(colour)
+        charts.setdefault(vm, set()).add(chart)
+    assert {vm for vm, where in charts.items() if len(where) >= 2}  # followed from now to after
+    assert {vm: c for vm, c in colours.items() if len(c) != 1} == {}
+    used = {c for cs in colours.values() for c in cs}
+    assert "rgb(187, 187, 187)" not in used  # grey is only ever "other"
+    assert len(used) >= 8

@@ -77,9 +77,6 @@ def test_multi_day_ticks_show_dates_at_midnight() -> None:
 def test_time_ticks_without_start_are_offsets() -> None:
     ticks = charts.time_ticks(FRAME, 288, 300, None)
     assert [t.label for t in ticks] == ["+0h", "+3h", "+6h", "+9h", "+12h", "+15h", "+18h", "+21h"]
-    assert charts.when_label(None, 300, 115, False) == "+9h35m"
-    assert charts.when_label(MIDNIGHT, 300, 115, False) == "09:35"
-    assert charts.when_label(MIDNIGHT, 300, 288 + 115, True) == "Nov 03 09:35"
 
 
 def test_peak_marker_and_limit_line_positions() -> None:

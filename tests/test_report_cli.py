@@ -134,7 +134,8 @@ def test_a_plan_adds_the_after_side_freed_hosts_and_waves(cli: CliRunner) -> Non
     hosts = [f"esx0{i}" for i in range(1, 9)]
     assert charts_of(html) == [(h, side) for h in hosts for side in ("before", "after")]
     assert set(re.findall(r'class="chart freed" data-host="([^"]+)"', html)) == freed
-    assert html.count("<svg") == len(hosts) * 2 - len(freed)
+    assert html.count('<svg class="chart-svg"') == len(hosts) * 2 - len(freed)
+    assert html.count('<svg class="small-svg"') == len(hosts)  # the fleet overview
     waves_table = html[html.index('<section class="waves">') :]
     assert waves_table.count("<tr>") == 1 + len(doc["migrations"])
     assert (
@@ -264,7 +265,8 @@ def test_an_evacuation_plan_shows_the_evacuated_host(cli: CliRunner, tmp_path: P
     }
     html = run(cli, SAMPLE, "--plan", write_plan(tmp_path, plan), "-o", "-").stdout
     assert "<dt>Evacuated</dt><dd>esx02</dd>" in html
-    assert "<dt>Lower bound</dt><dd>unknown</dd>" in html
+    assert "<dt>Fewest migrations</dt><dd>not proven</dd>" in html  # no host count to bound
+    assert "Lower bound" not in html
     section = html[html.index('id="host-esx02"') :]
     section = section[: section.index("</section>")]
     assert '<span class="badge freed">evacuated</span>' in section
@@ -301,8 +303,8 @@ def test_a_week_is_drawn_max_pooled_and_an_empty_host_has_no_peak(
     assert result.exit_code == 0, result.stderr
     html = result.stdout
     assert "each drawn point stands for up to 7 consecutive samples" in html
-    assert "peak 97% at Nov 06 06:50" in html  # 1234 x 5 min after Monday midnight
-    first = re.search(r'<path class="c0" d="M0 1000V(\d+)l([^V]*)V1000Z"', html)
+    assert "peak 97% at Fri 06:50" in html  # 1234 x 5 min after Monday midnight
+    first = re.search(r'<path class="c\d+" data-vm="v1" d="M0 1000V(\d+)l([^V]*)V1000Z"', html)
     assert first is not None
     steps = first.group(2).replace("-", " -").split()
     assert len(steps) == 2 * 299  # 300 points drawn, not 2016
@@ -347,3 +349,90 @@ def test_summary_tiles_stay_short_for_large_fleets(monkeypatch: pytest.MonkeyPat
     assert "<dt>Over CPU limit</dt><dd>esx01, esx02, esx03 and 5 more</dd>" in render_html.summary(
         report
     )
+
+
+def test_a_plan_claiming_optimal_for_an_overloaded_placement_is_contradicted(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    doc = json.loads(SAMPLE_PLAN.read_text(encoding="utf-8"))
+    plan = {
+        "command": "pack",
+        "feasible": True,
+        "optimal": True,
+        "lower_bound": 1,
+        "placement": {vm: "esx01" for vm in doc["placement"]},
+    }
+    path = write_plan(tmp_path, plan)
+    html = run(cli, SAMPLE, "--plan", path, "-o", "-").stdout
+    assert (
+        "<li>the plan says proven optimal, but its placement is over a limit on esx01</li>" in html
+    )
+    assert '<div class="stat bad"><dt>Lower bound</dt><dd>1 host (claimed optimal: ' in html
+    assert "(proven optimal)" not in html
+    text = run(cli, SAMPLE, "--plan", path, "--format", "text").stdout
+    assert "lower bound 1, claimed optimal," in text
+    assert text.rstrip().endswith(
+        "Contradicted: the plan says proven optimal, but its placement is over a limit on esx01."
+    )
+
+
+def test_a_host_labelled_evacuated_that_still_holds_vms_is_contradicted(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    doc = json.loads(SAMPLE_PLAN.read_text(encoding="utf-8"))
+    today = {vm.name: vm.host for vm in load([SAMPLE]).inventory.vms}
+    plan = {
+        "command": "evacuate",
+        "feasible": True,
+        "optimal": True,
+        "lower_bound": None,
+        "placement": {vm: today[vm] for vm in doc["placement"]},
+        "evacuated": ["esx02"],
+    }
+    path = write_plan(tmp_path, plan)
+    html = run(cli, SAMPLE, "--plan", path, "-o", "-").stdout
+    held = sum(1 for host in today.values() if host == "esx02")
+    assert f"<li>the plan says esx02 is evacuated, but it still holds {held} VMs</li>" in html
+    assert '<div class="stat bad"><dt>Evacuated</dt><dd>esx02 (still holds VMs)</dd>' in html
+    assert f'<span class="badge bad">plan says evacuated, still holds {held} VMs</span>' in html
+    assert '<span class="badge freed">evacuated</span>' not in html
+    text = run(cli, SAMPLE, "--plan", path, "--format", "text").stdout
+    assert f"plan says evacuated, still holds {held} VMs" in text
+
+
+def test_each_vm_has_one_colour_class_in_every_chart_and_legend(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    html = run(cli, SAMPLE, "--plan", SAMPLE_PLAN, "-o", "-").stdout
+    seen: dict[str, set[str]] = {}
+    for cls, vm in re.findall(r'class="([ck]\d+)" data-vm="([^"]+)"', html):
+        seen.setdefault(vm, set()).add(cls[1:])
+    for vm, key in re.findall(r'<li data-vm="([^"]+)"><i class="k(\d+)">', html):
+        seen.setdefault(vm, set()).add(key)
+    assert len(seen) > 20
+    assert {vm: keys for vm, keys in seen.items() if len(keys) > 1} == {}
+
+
+def test_the_vms_making_the_peak_are_named_and_other_stays_small() -> None:
+    inv = load([SAMPLE]).inventory
+    plan = read_plan(SAMPLE_PLAN.read_text(encoding="utf-8"), str(SAMPLE_PLAN), inv)
+    report = report_model.build(inv, plan)
+    for row in report.rows:
+        for panel in (row.before, row.after):
+            if panel is None or not panel.vms:
+                continue
+            other = [layer for layer in panel.layers if layer.vm < 0]
+            if other:
+                share = float(other[0].values[panel.peak_sample]) / panel.peak
+                assert share <= report_model.OTHER_SHARE or len(panel.layers) > 12
+
+
+def test_each_host_says_which_resource_binds_it(cli: CliRunner) -> None:
+    html = run(cli, SAMPLE, "--plan", SAMPLE_PLAN, "-o", "-").stdout
+    section = html[html.index('id="host-esx02"') :]
+    section = section[: section.index("</section>")]
+    assert re.search(
+        r'<span class="binds">CPU binds: \d+% of its limit at \d\d:\d\d</span>', section
+    )
+    assert re.search(r'<span class="binds">memory binds: \d+% of its limit</span>', html)
+    assert "<th>binds</th>" in html

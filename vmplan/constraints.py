@@ -62,23 +62,6 @@ class Eligibility:
     def allowed(self) -> BoolArray:
         return self.vcpus & self.memory & self.cpu_peak & self.pinned & self.open[None, :]
 
-    def reasons(self, v: int) -> list[str]:
-        """Why VM ``v`` fits nowhere, one phrase per constraint that alone excludes every host."""
-        if not self.open.any():
-            return ["every host is in maintenance"]
-        out = []
-        for mask, text in (
-            (self.vcpus, "more vCPUs than any host has cores"),
-            (self.memory, "more memory than any host's memory limit allows"),
-            (self.cpu_peak, "a CPU peak above every host's CPU limit"),
-            (self.pinned, "pin rules that allow no host"),
-        ):
-            if not (mask[v] & self.open).any():
-                out.append(text)
-        if not out:
-            out.append("no host satisfies all of vCPUs, memory, CPU peak and pin rules at once")
-        return out
-
 
 def eligibility(inv: Inventory) -> Eligibility:
     peaks = inv.demand.max(axis=1) if inv.n_samples else np.zeros(len(inv.vms))

@@ -45,6 +45,7 @@ from vmplan.sizing.transforms import columns  # noqa: E402
 
 GIB = 2**30
 DEFAULT = "default (calibrated)"
+RISK = [sizing.DEFAULT_RISK]  # the default's target; --risk tries another
 
 
 def methods() -> dict[str, sizing.Spec]:
@@ -55,7 +56,7 @@ def methods() -> dict[str, sizing.Spec]:
         "daily profile +5 points": sizing.Spec(Method(profile=Period.DAY, headroom=0.05), None),
         "p95 (scalar)": sizing.Spec(Method(scalar=95.0), None),
         "peak (scalar)": sizing.Spec(Method(scalar=100.0), None),
-        DEFAULT: sizing.Spec(None, sizing.DEFAULT_RISK),
+        DEFAULT: sizing.Spec(None, RISK[0]),
     }
 
 
@@ -228,7 +229,10 @@ def main() -> None:
     parser.add_argument("--cost-time-limit", type=float, default=5.0, help="pack's default")
     parser.add_argument("--skip-planetlab", action="store_true")
     parser.add_argument("--skip-synthetic", action="store_true")
+    parser.add_argument("--risk", type=float, default=None, help="the default's target, a share")
     args = parser.parse_args()
+    if args.risk is not None:
+        RISK[0] = args.risk
     if not args.skip_planetlab:
         planetlab(args.time_limit, args.pairs)
     if not args.skip_synthetic:

@@ -7,7 +7,6 @@ that would have nowhere to go, the binding constraint, and what would make it fi
 
 from __future__ import annotations
 
-from vmplan.evacuate import evacuable
 from vmplan.model import IntArray, Inventory
 from vmplan.problems import Problem
 
@@ -16,6 +15,8 @@ SHOWN_VMS = 3  # VMs named per finding; the rest are counted
 
 
 def check(inv: Inventory, placement: IntArray) -> list[Problem]:
+    from vmplan.evacuate import evacuable  # the solver (and scipy) load only for this check
+
     out = []
     for verdict in evacuable(inv, current=placement):
         if verdict.feasible:

@@ -12,12 +12,11 @@ from __future__ import annotations
 from itertools import combinations
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse.csgraph import maximum_bipartite_matching
 
 from vmplan.constraints import cpu_fits, eligibility, memory_fits
 from vmplan.model import IntArray, Inventory, Rule, RuleKind
 from vmplan.problems import Problem
+from vmplan.units import plural
 
 ID = "rule-conflict"
 
@@ -49,13 +48,16 @@ def check(inv: Inventory, placement: IntArray) -> list[Problem]:
         else:
             for pair in combinations(sorted(rule.vms), 2):
                 apart.setdefault(frozenset(pair), rule)
+            from scipy import sparse  # loaded only for inventories with anti-affinity rules
+            from scipy.sparse.csgraph import maximum_bipartite_matching
+
             graph = sparse.csr_matrix(allowed[idx].astype(np.int8))
             matched = maximum_bipartite_matching(graph, perm_type="column")
             if (matched < 0).any():
                 report(
                     rule,
                     f"anti-affinity rule spreads {len(idx)} VMs but they can use only "
-                    f"{int((matched >= 0).sum())} distinct hosts",
+                    f"{plural(int((matched >= 0).sum()), 'distinct host')}",
                 )
     for rule in inv.rules:
         if rule.kind is RuleKind.AFFINITY:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from vmplan.constraints import eligibility
+from vmplan.engine.explain import alone
 from vmplan.model import IntArray, Inventory
 from vmplan.problems import Problem
 
@@ -20,7 +21,7 @@ def check(inv: Inventory, placement: IntArray) -> list[Problem]:
             Problem.at(
                 vm.where,
                 f"vms[{vm.name}]",
-                f"VM {vm.name} fits on no host: {'; '.join(elig.reasons(int(v)))}",
+                f"VM {vm.name} fits on no host: {'; '.join(alone(inv, elig, int(v)))}",
                 ID,
             )
         )

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from vmplan import sizing
+from vmplan import sizing, timefmt
 from vmplan.commands import inputs, options, output, sizing_options
 from vmplan.commands.outcome import Outcome
 from vmplan.model import Inventory
@@ -56,6 +56,7 @@ def check(
     envelope: sizing_options.EnvelopeOpt = None,
     size: sizing_options.SizeOpt = None,
     risk: sizing_options.RiskOpt = None,
+    tz: options.TzOpt = None,
 ) -> Outcome:
     """Validate inventories and check the current placement against limits and rules.
 
@@ -69,9 +70,10 @@ def check(
     fmt = format or (CheckFormat.GITHUB if output.on_github() else CheckFormat.TEXT)
     cpu = options.percent(cpu_limit, "--cpu-limit")
     memory = options.percent(memory_limit, "--memory-limit")
+    zone = options.zone(tz)
     console = output.capture_console(PlanFormat.TABLE)  # colour on a terminal only
     loaded = inputs.load_inventory(inventory, fmt.value, "check", text_to_stdout=True).loaded
-    real = loaded.inventory.with_limits(cpu, memory)
+    real = timefmt.in_zone(loaded.inventory.with_limits(cpu, memory), zone)
     inv, about = _sized(real, profile, envelope, size, risk)
     optional = [checks.evacuable.ID] if evacuable else []
     findings = sorted([*loaded.warnings, *checks.run(inv, optional=optional)], key=Problem.sort_key)

@@ -13,8 +13,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from vmplan import sizing
-from vmplan.commands import inputs, options, output, sizing_options
+from vmplan import sizing, timefmt
+from vmplan.commands import completion, inputs, options, output, sizing_options
 from vmplan.commands import script as script_command
 from vmplan.commands.outcome import Outcome
 from vmplan.commands.script import ScriptShortcutOpt
@@ -37,6 +37,7 @@ HostsArg = Annotated[
         metavar="HOST",
         help="Hosts to empty (a chassis, a rack: name several).",
         show_default=False,
+        autocompletion=completion.host_names,
     ),
 ]
 WindowOpt = Annotated[
@@ -76,6 +77,7 @@ def evacuate(
     envelope: sizing_options.EnvelopeOpt = None,
     size: sizing_options.SizeOpt = None,
     risk: sizing_options.RiskOpt = None,
+    tz: options.TzOpt = None,
     script: ScriptShortcutOpt = None,
     format: options.PlanFormatOpt = None,
     out: options.OutputOpt = None,
@@ -95,10 +97,11 @@ def evacuate(
     )
     cpu = options.percent(cpu_limit, "--cpu-limit")
     memory = options.percent(memory_limit, "--memory-limit")
+    zone = options.zone(tz)
     paths = inputs.inventory_paths(inventory, os.environ.get(options.ENV), Path.cwd())
     read = inputs.load_inventory(paths, fmt.value, "evacuate")
     output.show_warnings(read.loaded.warnings)
-    inv = read.inventory.with_limits(cpu, memory)
+    inv = timefmt.in_zone(read.inventory.with_limits(cpu, memory), zone)
     named = host_indices(inv, hosts)
     if window and inv.start is None:
         output.fail("--window needs timestamps: add 'start' to the inventory")
@@ -107,7 +110,7 @@ def evacuate(
         sized = sizing_options.apply(inv, chosen, _planner(named, settings, say))
         plan = run_evacuate(sized.inventory, named, settings, say)
     about = sizing.as_json(sized, inv, plan.target)
-    views = _views(sized.inventory, plan, about, sizing.summary(sized))
+    views = _views(inv, plan, about, sizing.summary(sized))
     text = formats.render(views, fmt, output.capture_console(fmt))
     if script is not None:
         line = script_command.command_line(ctx)
@@ -219,5 +222,6 @@ def summary_line(inv: Inventory, plan: Plan, summary: Summary, window: Window | 
             f"{time_of_day(inv, summary.busiest_sample)} ({printable(inv.hosts[summary.busiest].name)})"
         )
     if window is not None:
-        line += f"; quietest time to run it {window.start}-{window.end} UTC"
+        zone = timefmt.zone_label(inv)
+        line += f"; quietest time to run it {window.start}-{window.end} {zone}".rstrip()
     return line

@@ -64,8 +64,9 @@ def load_inventory(paths: list[Path], fmt: str, command: str, text_to_stdout: bo
     return Read(loaded, loaded.sources)
 
 
-def inventory_paths(given: list[Path] | None, env: str | None, cwd: Path) -> list[Path]:
-    """-i/--inventory, else $VMPLAN_INVENTORY, else inventory.yaml or vmplan.yaml in ``cwd``."""
+def discover(given: list[Path] | None, env: str | None, cwd: Path) -> list[Path]:
+    """-i/--inventory, else $VMPLAN_INVENTORY, else inventory.yaml or vmplan.yaml in ``cwd``;
+    empty when there is none."""
     if given:
         return given
     if env and env.strip():
@@ -73,6 +74,14 @@ def inventory_paths(given: list[Path] | None, env: str | None, cwd: Path) -> lis
     for name in options.DEFAULT_FILES:
         if (cwd / name).is_file():
             return [Path(name)]
+    return []
+
+
+def inventory_paths(given: list[Path] | None, env: str | None, cwd: Path) -> list[Path]:
+    """:func:`discover`, or exit 2 saying where an inventory was looked for."""
+    found = discover(given, env, cwd)
+    if found:
+        return found
     output.fail(
         f"no inventory: pass -i FILE, set {options.ENV}, or create "
         f"{' or '.join(options.DEFAULT_FILES)} "

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from datetime import tzinfo
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from vmplan import units
+from vmplan import timefmt, units
 from vmplan.engine.settings import DEFAULT_BANDWIDTH
 from vmplan.render.formats import PlanFormat
 
@@ -82,6 +83,16 @@ PlanFormatOpt = Annotated[
         show_default=False,
     ),
 ]
+TzOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tz",
+        metavar="ZONE",
+        help="Time zone of displayed times, e.g. Europe/Paris, UTC or +01:00 (default: the zone "
+        "of the inventory's start; json and yaml keep UTC).",
+        show_default=False,
+    ),
+]
 OutputOpt = Annotated[
     Path | None,
     typer.Option(
@@ -106,8 +117,10 @@ __all__ = [
     "ParallelOpt",
     "PlanFormatOpt",
     "TimeLimitOpt",
+    "TzOpt",
     "bandwidth",
     "percent",
+    "zone",
 ]
 
 
@@ -126,3 +139,13 @@ def bandwidth(value: str) -> float:
         return units.parse_bandwidth(value)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--bandwidth") from None
+
+
+def zone(value: str | None) -> tzinfo | None:
+    """``--tz`` as a zone; None keeps the zone of the inventory's start."""
+    if value is None:
+        return None
+    try:
+        return timefmt.zone(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--tz") from None

@@ -35,17 +35,23 @@ from vmplan.render.formats import PlanFormat, from_extension
 PIPE_WIDTH = 160
 
 
+def _width(tty: bool) -> int | None:
+    """``$COLUMNS`` when set, else the terminal's own width, else a wide line for pipes."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return None if tty else PIPE_WIDTH
+
+
 def stdout_console() -> Console:
     """Colour only on a terminal (rich honours NO_COLOR); wide lines when piped."""
     tty = sys.stdout.isatty()
-    return Console(
-        file=sys.stdout, highlight=False, width=None if tty else PIPE_WIDTH, soft_wrap=False
-    )
+    return Console(file=sys.stdout, highlight=False, width=_width(tty), soft_wrap=False)
 
 
 def stderr_console() -> Console:
     tty = sys.stderr.isatty()
-    return Console(file=sys.stderr, highlight=False, width=None if tty else PIPE_WIDTH, stderr=True)
+    return Console(file=sys.stderr, highlight=False, width=_width(tty), stderr=True)
 
 
 def capture_console(fmt: PlanFormat) -> Console:
@@ -58,7 +64,7 @@ def capture_console(fmt: PlanFormat) -> Console:
         no_color=not colour or bool(os.environ.get("NO_COLOR")),
         color_system="auto" if colour else None,
         highlight=False,
-        width=Console().width if tty else PIPE_WIDTH,
+        width=_width(tty) or Console().width,
     )
 
 

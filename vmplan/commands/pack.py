@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from vmplan import sizing
+from vmplan import sizing, timefmt
 from vmplan.commands import inputs, options, output, sizing_options
 from vmplan.commands import script as script_command
 from vmplan.commands.outcome import Outcome
@@ -85,6 +85,7 @@ def pack(
     envelope: sizing_options.EnvelopeOpt = None,
     size: sizing_options.SizeOpt = None,
     risk: sizing_options.RiskOpt = None,
+    tz: options.TzOpt = None,
     script: ScriptShortcutOpt = None,
     format: options.PlanFormatOpt = None,
     out: options.OutputOpt = None,
@@ -110,15 +111,16 @@ def pack(
     )
     cpu = options.percent(cpu_limit, "--cpu-limit")
     memory = options.percent(memory_limit, "--memory-limit")
+    zone = options.zone(tz)
     read = inputs.load_inventory(inventory, fmt.value, "pack")
     output.show_warnings(read.loaded.warnings)
-    inv = read.inventory.with_limits(cpu, memory)
+    inv = timefmt.in_zone(read.inventory.with_limits(cpu, memory), zone)
     chosen = sizing_options.spec(profile, envelope, size, risk)
     with output.progress("packing") as say:
         sized = sizing_options.apply(inv, chosen, _planner(settings, say))
         result = run_pack(sized.inventory, settings, say, _room(settings))
     about = {"spare": spare, **sizing.as_json(sized, inv, result.plan.target)}
-    views = _views(sized.inventory, result, frontier, about, sizing.summary(sized))
+    views = _views(inv, result, frontier, about, sizing.summary(sized))
     if script is not None:
         plan_json = formats.render(views, fmt, output.capture_console(fmt))
         line = script_command.command_line(ctx)
@@ -153,7 +155,8 @@ def _planner(settings: PackSettings, say: Callable[[str], None]) -> sizing.PlanF
 def _views(
     inv: Inventory, result: PackResult, frontier: bool, about: dict[str, Any], sized_line: str
 ) -> formats.Views:
-    """What pack shows; ``inv`` is the sized inventory the plan was made and verified on."""
+    """What pack shows: the plan on the history as given (``inv``: real curves, times and limits),
+    though it was made and verified on the sized series, which the sizing summary describes."""
     for_what = "" if about["sizing"]["planned_on"] == "the history" else " for the sized series"
     line = f"{summary(inv, result, for_what)}; {printable(sized_line)}"
 
@@ -162,6 +165,7 @@ def _views(
             "lower_bound_detail": result.bounds.values(),
             "lower_bound_binding": result.bounds.binding(),
             "strategy": result.strategy,
+            "search": "cut by the time limit" if result.cut else "finished",
             "frontier": [{"hosts": p.hosts, "migrations": p.migrations} for p in result.frontier],
             **about,
         }
@@ -181,6 +185,8 @@ def _views(
         if plan.moves:
             render_plan.print_moves(console, inv, plan)
         console.print(Text(line, style="bold"), soft_wrap=True)
+        for note in plan.notes:
+            console.print(Text(f"note: {printable(note)}", style="yellow"), soft_wrap=True)
 
     def text() -> list[str]:
         plan = result.plan
@@ -196,6 +202,7 @@ def _views(
             *render_plan.host_lines(inv, plan),
             *render_plan.move_lines(inv, plan),
             line,
+            *(f"note: {printable(note)}" for note in plan.notes),
         ]
 
     return formats.Views(data, table, text)

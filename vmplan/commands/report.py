@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vmplan import __version__
+from vmplan import __version__, timefmt
 from vmplan.commands import inputs, options, output
 from vmplan.commands.outcome import Outcome
 from vmplan.render.escape import printable
@@ -67,6 +67,7 @@ def report(
     format: ReportFormatOpt = ReportFormat.HTML,
     cpu_limit: options.CpuLimitOpt = None,
     memory_limit: options.MemoryLimitOpt = None,
+    tz: options.TzOpt = None,
 ) -> Outcome:
     """Chart every host's combined CPU demand against its limit, now and after a plan.
 
@@ -77,11 +78,12 @@ def report(
 
     cpu = options.percent(cpu_limit, "--cpu-limit")
     memory = options.percent(memory_limit, "--memory-limit")
+    zone = options.zone(tz)
     errors = output.stderr_console()
     read = inputs.load_inventory(inventory, "text", "report")
     for warning in read.loaded.warnings:
         errors.print(printable(str(warning)), soft_wrap=True, markup=False)
-    inv = read.inventory.with_limits(cpu, memory)
+    inv = timefmt.in_zone(read.inventory.with_limits(cpu, memory), zone)
     target = inputs.read_plan(plan, inv) if plan is not None else None
     read_files = (*read.files, *([plan] if plan is not None else []))
     replayed = _replay_on_other_series(inv, plan, target) if plan and target else None

@@ -16,6 +16,7 @@ from vmplan.engine.items import Items
 from vmplan.engine.state import Hosts
 from vmplan.model import Inventory, RuleKind
 from vmplan.timefmt import time_of_day
+from vmplan.units import format_bytes
 
 GIB = float(2**30)
 
@@ -43,7 +44,7 @@ def why_unplaced(
             return [
                 prefix + "no single host can hold the whole group (vCPUs, memory, CPU peak or pins)"
             ]
-        return elig.reasons(v)
+        return alone(inv, elig, v)
     if state is None:
         return [prefix + "no host has room for it"]
     best: tuple[float, str, str | None] | None = None
@@ -69,7 +70,7 @@ def _shortfall(
         if state.where[j] == h:
             rule = _rule_between(inv, items, i, j)
             parts.append(f"anti-affinity rule {rule} (shares the host with {_name(inv, items, j)})")
-            hints.append(f"relax anti-affinity rule {rule}")
+            hints.append(f"without anti-affinity rule {rule}")
             cost += 1e6
     combined = state.load[h] + items.demand[i]
     over = combined - inv.cpu_cap[h]
@@ -79,25 +80,61 @@ def _shortfall(
         window = np.flatnonzero(short)
         span = f"{time_of_day(inv, int(window[0]))}-{time_of_day(inv, int(window[-1]) + 1)}"
         parts.append(
-            f"CPU short by {_amount(over[t])} cores at {time_of_day(inv, t)} "
+            f"CPU short by {amount(over[t])} cores at {time_of_day(inv, t)} "
             f"(over the {host.cpu_limit:.0%} limit during {span})"
         )
         need = math.ceil(float(combined.max()) / host.cores * 100)
-        hint = f"{_amount(over[t])} more cores free on {host.name} at {span}"
+        hint = f"with {amount(over[t])} more cores free on {host.name} at {span}"
         if need <= 100 and limit_hint:
             hint += f", or with --cpu-limit {need}% it fits"
         hints.append(hint)
         cost += float(over[t]) / host.cores
     mem_over = state.mem[h] + items.memory[i] - inv.mem_cap[h]
     if not memory_fits(state.mem[h] + items.memory[i], inv.mem_cap[h]):
-        parts.append(f"memory short by {_amount(mem_over / GIB)} GiB")
-        hints.append(f"{_amount(mem_over / GIB)} GiB more memory free on {host.name}")
+        parts.append(f"memory short by {amount(mem_over / GIB)} GiB")
+        hints.append(f"with {amount(mem_over / GIB)} GiB more memory free on {host.name}")
         cost += float(mem_over / max(inv.mem_cap[h], 1.0))
     text = f"{host.name}: " + ("; ".join(parts) if parts else "fits alone but not with the rest")
-    return cost, text, ("would fit with " + " and ".join(hints)) if hints else None
+    return cost, text, ("would fit " + " and ".join(hints)) if hints else None
 
 
-def _amount(value: float) -> str:
+def alone(inv: Inventory, elig: Eligibility, v: int) -> list[str]:
+    """Why VM ``v`` fits on no open host even alone, with the numbers: one phrase per constraint
+    that alone excludes every open host (the constraint itself is :mod:`vmplan.constraints`)."""
+    open_ = np.flatnonzero(elig.open)
+    if not open_.size:
+        return ["every host is in maintenance"]
+    out = []
+    if not elig.vcpus[v, open_].any():
+        most = int(np.argmax(inv.host_cores[open_]))
+        h = int(open_[most])
+        out.append(
+            f"{inv.vcpus[v]:g} vCPUs, more than any host has cores "
+            f"(the most: {inv.host_cores[h]:g} on {inv.hosts[h].name})"
+        )
+    if not elig.memory[v, open_].any():
+        h = int(open_[int(np.argmax(inv.mem_cap[open_]))])
+        out.append(
+            f"{format_bytes(inv.memory[v])} of memory, more than any host's memory limit allows "
+            f"(the most: {format_bytes(inv.mem_cap[h])} on {inv.hosts[h].name} at "
+            f"{inv.hosts[h].memory_limit:.0%})"
+        )
+    if inv.n_samples and not elig.cpu_peak[v, open_].any():
+        t = int(np.argmax(inv.demand[v]))
+        h = int(open_[int(np.argmax(inv.cpu_cap[open_]))])
+        out.append(
+            f"a CPU peak of {amount(float(inv.demand[v, t]))} cores at {time_of_day(inv, t)}, "
+            f"above every host's CPU limit (the most: {amount(float(inv.cpu_cap[h]))} cores on "
+            f"{inv.hosts[h].name} at {inv.hosts[h].cpu_limit:.0%})"
+        )
+    if not elig.pinned[v, open_].any():
+        out.append("pin rules that allow no host")
+    if not out:
+        out.append("no host satisfies all of vCPUs, memory, CPU peak and pin rules at once")
+    return out
+
+
+def amount(value: float) -> str:
     """A shortfall with one decimal; one too small to show is "under 0.1", never "0.0"."""
     return f"{value:.1f}" if value >= 0.05 else "under 0.1"
 

@@ -38,7 +38,7 @@ from vmplan.engine.settings import Settings
 from vmplan.engine.state import Hosts
 from vmplan.evacuate import exact
 from vmplan.evacuate.incremental import Verifier
-from vmplan.evacuate.reasons import limit_hints, unplaced
+from vmplan.evacuate.reasons import limit_hints, shortfall, unplaced
 from vmplan.evacuate.solve import (
     Attempt,
     Mode,
@@ -152,6 +152,7 @@ def evacuate(
     missing = unplaced(prep, outcome.failure, named, closed)
     hints = tuple(_hints(inv, named, settings))
     missing = [Unplaced(u.vm, u.reasons + hints) for u in missing]
+    total = shortfall(prep, outcome.failure, closed)
     proof = ("no evacuation exists at these limits (proven by the exact model)",)
     return Plan(
         Command.EVACUATE,
@@ -160,7 +161,7 @@ def evacuate(
         inv.current,
         evacuated=evacuated,
         unplaced=tuple(missing),
-        notes=proof if outcome.proven_infeasible else (),
+        notes=(*([total] if total else []), *(proof if outcome.proven_infeasible else ())),
     )
 
 

@@ -2,7 +2,8 @@
 
 Per VM: the binding constraint on the host it misses by the least (CPU by how many cores at what
 time, memory by how many GiB, an anti-affinity rule), from :func:`vmplan.engine.explain.why_unplaced`,
-or the pins and sizes that leave it only hosts being evacuated. For the whole evacuation: the lowest
+or the pins and sizes that leave it only hosts being evacuated. For the whole evacuation, first: the total shortfall (:func:`shortfall`), what the VMs left over
+need beyond the free room of every receiving host together; then the lowest
 ``--cpu-limit`` (or ``--memory-limit``) with which it fits, found by re-running the placement with
 that limit -- never a guess from one host.
 """
@@ -15,9 +16,11 @@ from collections.abc import Callable
 import numpy as np
 
 from vmplan.constraints import eligibility
-from vmplan.engine.explain import why_unplaced
+from vmplan.engine.explain import GIB, amount, why_unplaced
 from vmplan.evacuate.solve import Attempt, Prepared
 from vmplan.model import RuleKind, Unplaced
+from vmplan.timefmt import time_of_day
+from vmplan.units import plural
 
 #: Whether the evacuation fits with every host's CPU and/or memory limit overridden.
 FitsWith = Callable[[float | None, float | None], bool]
@@ -43,6 +46,42 @@ def unplaced(
             )
             out.append(Unplaced(v, tuple(reasons)))
     return sorted(out, key=lambda u: u.vm)
+
+
+def shortfall(prep: Prepared, attempt: Attempt, closed: frozenset[int]) -> str | None:
+    """The whole evacuation against the room of every receiving host together.
+
+    Every VM on a closed host (being evacuated or in maintenance) must go to an open one, and VMs
+    may move between open hosts, so with ``L[t]`` the combined demand of every VM at sample ``t``
+    and ``C`` the sum of the open hosts' CPU limits, no placement exists while
+    ``max_t (L[t] - C) > 0``; memory likewise. That excess is the shortfall, whatever the placement.
+    When neither is short the room adds up but is split between hosts. None when a single VM is
+    left over, whose own reasons already say it all.
+    """
+    inv, items = prep.inv, prep.items
+    left = sum(len(items.members[i]) for i in attempt.failed)
+    if left < 2:
+        return None
+    receivers = np.array([h for h in range(len(inv.hosts)) if h not in closed], dtype=np.int64)
+    parts = []
+    if inv.n_samples:
+        short = inv.demand.sum(axis=0) - float(inv.cpu_cap[receivers].sum())
+        t = int(np.argmax(short))
+        if short[t] > 0:
+            parts.append(f"{amount(float(short[t]))} cores at {time_of_day(inv, t)}")
+    mem_short = float(inv.memory.sum() - inv.mem_cap[receivers].sum())
+    if mem_short > 0:
+        parts.append(f"{amount(mem_short / GIB)} GiB of memory")
+    leaving = int(np.isin(prep.current, np.array(sorted(closed), dtype=np.int64)).sum())
+    if parts:
+        return (
+            f"short by {' and '.join(parts)} in total: the {plural(leaving, 'VM')} to move need "
+            "more than the free room of every receiving host together"
+        )
+    return (
+        f"the free room of the receiving hosts adds up, but it is split between hosts: "
+        f"{plural(left, 'VM')} find no host with room for them"
+    )
 
 
 def _only_closed(prep: Prepared, i: int, named: frozenset[int]) -> list[str]:

@@ -5,18 +5,18 @@ The load that matters is the combined CPU of the destinations once they hold wha
 day and ``w = ceil(duration / interval)`` samples in the evacuation, the series is folded by time of
 day (the mean of every slot over the days the series covers) and the window of ``w`` consecutive
 slots, wrapping past midnight, with the lowest mean is chosen (the earliest on ties). A series
-shorter than a day is not folded and its windows do not wrap. Times are UTC, as everywhere else.
+shorter than a day is not folded and its windows do not wrap. Times of day are in the displayed zone (the zone of ``start``, or ``--tz``).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC
 
 import numpy as np
 
 from vmplan.model import FloatArray, Inventory, Plan, host_loads
+from vmplan.timefmt import clock
 
 DAY_S = 86400
 
@@ -50,7 +50,7 @@ def quietest(inv: Inventory, plan: Plan) -> Window | None:
     load = host_loads(inv, plan.target)[dest].sum(axis=0) / float(inv.host_cores[dest].sum())
     per_day = DAY_S // inv.interval_s
     w = max(1, math.ceil(plan.total_seconds / inv.interval_s))
-    start = inv.start.astimezone(UTC)
+    start = inv.start  # times of day in the displayed zone, where maintenance windows are kept
     first = (start.hour * 3600 + start.minute * 60 + start.second) // inv.interval_s
     if inv.n_samples >= per_day:
         slots = (first + np.arange(inv.n_samples)) % per_day
@@ -82,5 +82,4 @@ def _window_means(series: FloatArray, w: int) -> FloatArray:
 
 
 def _clock(slot: int, interval_s: int) -> str:
-    seconds = slot * interval_s % DAY_S
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+    return clock(slot * interval_s)

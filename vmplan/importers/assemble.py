@@ -24,7 +24,7 @@ from vmplan.importers.model import (
 )
 from vmplan.model import FloatArray
 from vmplan.problems import InputError, Level, Problem
-from vmplan.timefmt import exact_duration
+from vmplan.timefmt import exact_duration, iso_utc
 
 RULE = "import"
 #: Sources measure a little above 100 % now and then (a rate over a jittered scrape); up to this
@@ -41,7 +41,7 @@ def _where(series: RawSeries, index: int) -> tuple[str, int]:
 
 
 def _stamp(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_utc(seconds)
 
 
 def _value_problems(s: RawSeries, pct: FloatArray, times_s: FloatArray) -> list[Problem]:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 
 from vmplan.importers.model import Fleet
-from vmplan.timefmt import exact_duration
+from vmplan.timefmt import exact_duration, iso_utc
 from vmplan.units import SIZE_UNITS
 
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
@@ -64,7 +64,7 @@ def tenths(matrix: np.ndarray) -> np.ndarray:
 
 
 def _stamp(t: datetime) -> str:
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_utc(t)
 
 
 def inventory_yaml(fleet: Fleet, csv_name: str | None, header: str) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 import numpy as np
 
 from vmplan.importers.model import Fleet
-from vmplan.timefmt import exact_duration
+from vmplan.timefmt import exact_duration, iso_utc
 
 #: at most this many names per line; the rest are counted
 SHOWN = 20
@@ -25,10 +25,9 @@ def lines(fleet: Fleet) -> list[str]:
         out.append("time: no series, so no time range; the VMs' series are left missing")
     if fleet.start is not None:
         end = fleet.start + timedelta(seconds=fleet.interval_s * (n - 1))
-        fmt = "%Y-%m-%dT%H:%M:%SZ"
         out.append(
-            f"time: {fleet.start.astimezone(UTC).strftime(fmt)} .. "
-            f"{end.astimezone(UTC).strftime(fmt)}, {n} samples every {exact_duration(fleet.interval_s)}"
+            f"time: {iso_utc(fleet.start)} .. {iso_utc(end)}, {n} samples every "
+            f"{exact_duration(fleet.interval_s)}"
         )
     known = (
         np.count_nonzero(~np.isnan(fleet.cpu_percent), axis=1)

@@ -105,7 +105,8 @@ def _finish(p: Portfolio, room: RoomCheck | None) -> PackResult:
             spare.apply(p, room)
         chosen, plan = _schedule_best(p)
     if chosen is not None:
-        return PackResult(plan, p.bounds, pareto(p.frontier), chosen.name)
+        plan = replace(plan, notes=(*plan.notes, *_explain(p, plan)))
+        return PackResult(plan, p.bounds, pareto(p.frontier), chosen.name, p.cut)
     if plan.feasible:  # every plan needs temporary stops past the budget
         return _over_budget(inv, p.bounds, settings, len(plan.moves))
     return PackResult(plan, p.bounds, (), "none")
@@ -153,6 +154,34 @@ def _plan(p: Portfolio, c: Candidate) -> Plan:
         lower_bound=p.lower,
         optimal=c.hosts <= p.lower,
     )
+
+
+def _explain(p: Portfolio, plan: Plan) -> list[str]:
+    """What the plan leaves undone and why: hosts the migration budget kept, a search the time
+    limit cut."""
+    notes = []
+    before, after = int(np.unique(plan.before).size), int(np.unique(plan.target).size)
+    budget = p.settings.max_migrations
+    needs = p.fewer_hosts_need(after) if budget is not None else None
+    if budget is not None and needs is not None and needs > budget:
+        if after >= before:
+            notes.append(
+                f"no host can be freed within --max-migrations {budget}: freeing the first host "
+                f"needs {needs} migrations"
+            )
+        else:
+            notes.append(
+                f"{plural(before - after, 'host')} freed within --max-migrations {budget}: "
+                f"freeing one more needs {needs} migrations"
+            )
+    if p.cut:
+        proven = "the host count is proven optimal, " if plan.optimal else ""
+        notes.append(
+            f"the search was cut by --time-limit {p.settings.time_limit:g}s before it finished: "
+            f"{proven}a longer limit may find a plan with "
+            f"{'fewer migrations' if plan.optimal else 'fewer hosts or migrations'}"
+        )
+    return notes
 
 
 def _infeasible(

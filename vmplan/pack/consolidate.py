@@ -35,6 +35,8 @@ class Walk:
     before: IntArray  # item -> host today (-1 where its VMs are split)
     reasons: dict[int, Reason] = field(default_factory=dict)  # item -> why it moves
     frontier: list[tuple[int, int, IntArray, dict[int, Reason]]] = field(default_factory=list)
+    #: (hosts, migrations) of the cheapest host-freeing step the migration budget refused
+    refused: tuple[int, int] | None = None
 
     def migrations(self, state: Hosts | None = None) -> int:
         """VMs not on today's host (counted per VM: a split affinity group moves only some)."""
@@ -150,29 +152,32 @@ def free_hosts(
     deadline: float,
     progress: Callable[[str], None] | None = None,
     tries: int = TRIES_PER_ROUND,
-) -> None:
+) -> bool:
     """Empty hosts one at a time while one of the ``tries`` least loaded can be emptied (within
-    ``budget`` migrations)."""
+    ``budget`` migrations); False when ``deadline`` stopped it first."""
     names = [h.name for h in walk.state.inv.hosts]
     walk.record()
     while time.monotonic() < deadline:
         s = walk.state
         used = s.used()
         if used.size <= 1:
-            return
+            return True
         fill = np.maximum(
             s.peak[used] / s.cap[used], s.mem[used] / np.maximum(s.mem_cap[used], 1.0)
         )
         order = used[np.lexsort((used, fill, s.count[used]))]
         for h in order[:tries].tolist():
             if time.monotonic() >= deadline:
-                return
+                return False
             trial = _try_empty(walk, h, used[used != h])
             if trial is None:
                 continue
             state, reasons = trial
             migrations = walk.migrations(state)
             if budget is not None and migrations > budget:
+                point = (len(state.used()), migrations)
+                if walk.refused is None or point[1] < walk.refused[1]:
+                    walk.refused = point
                 continue
             walk.state = state
             for i, why in reasons.items():
@@ -182,7 +187,8 @@ def free_hosts(
                 progress(f"freed {names[h]}: {len(state.used())} hosts, {migrations} migrations")
             break
         else:
-            return
+            return True
+    return False
 
 
 def _try_empty(walk: Walk, h: int, others: IntArray) -> tuple[Hosts, dict[int, Reason]] | None:

@@ -93,6 +93,22 @@ class Portfolio:
     over_budget: list[int] = field(default_factory=list)  # migrations of plans over the budget
     walked: bool = False
     lower: int = 0
+    stopped: list[str] = field(default_factory=list)  # strategies the time limit stopped
+    proven: bool = False  # the exact model proved the hosts and the migrations optimal
+
+    @property
+    def cut(self) -> bool:
+        """Whether the time limit stopped the search before it finished (a proof of optimality
+        finishes it, whatever the heuristics left undone)."""
+        return bool(self.stopped) and not self.proven
+
+    def fewer_hosts_need(self, hosts: int) -> int | None:
+        """The fewest migrations of any placement found (budget or not) on fewer than ``hosts``
+        hosts: what freeing one more host would cost."""
+        costs = [m for h, m in self.frontier if h < hosts]
+        if self.walk.refused is not None and self.walk.refused[0] < hosts:
+            costs.append(self.walk.refused[1])
+        return min(costs) if costs else None
 
     @property
     def large(self) -> bool:
@@ -165,7 +181,8 @@ def walk_today(p: Portfolio, until: float) -> None:
     if p.failed or p.walked:
         return
     p.walked = True
-    free_hosts(p.walk, p.settings.max_migrations, until, p.say)
+    if not free_hosts(p.walk, p.settings.max_migrations, until, p.say):
+        p.stopped.append("consolidate")
     p.offer("consolidate", p.walk)
 
 
@@ -186,6 +203,8 @@ def balanced_search(p: Portfolio, attempts: int | None = None) -> None:
         else:
             failed_at = h
             h = h + 1 if h + 1 < p.upper() else failed_at
+    if attempts is None and failed_at < h < p.upper() and p.left() <= 0:
+        p.stopped.append("balanced")
     for seed in range(1, RESTARTS + 1):  # restarts one below the best found
         h = p.upper() - 1
         if h < lo or p.left() <= 0 or attempts is not None:
@@ -215,6 +234,7 @@ def variants(p: Portfolio) -> None:
         (construct.Order.NORM, False),
     ):
         if p.left() <= 0:
+            p.stopped.append("variants")
             return
         built = construct.decreasing(p.inv, p.items, order, best)
         if built is not None:
@@ -236,6 +256,9 @@ def run_exact(p: Portfolio) -> None:
     proven = best is not None and best.hosts <= p.lower
     result = exact.solve(p.inv, p.items, p.before, upper, max(p.deadline, floor), proven)
     p.bounds = replace(p.bounds, exact=result.lower_bound)
+    p.proven = result.optimal_migrations and (proven or result.optimal_hosts)
+    if not p.proven:
+        p.stopped.append("exact")
     p.lower = max(p.lower, p.bounds.best)
     if result.where is not None:
         state = Hosts(p.inv, p.items, result.where)

@@ -20,6 +20,7 @@ class PackResult:
     bounds: Bounds
     frontier: tuple[FrontierPoint, ...]
     strategy: str
+    cut: bool = False  # the time limit stopped the search before every strategy finished
 
 
 def pareto(points: list[tuple[int, int]]) -> tuple[FrontierPoint, ...]:

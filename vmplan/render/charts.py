@@ -20,17 +20,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
 
+from vmplan import timefmt
 from vmplan.model import FloatArray, IntArray
 
 Y_UNITS = 1000
 MAX_POINTS = 300
 #: Candidate spacings of the time axis, in seconds: 5 minutes to a week.
 TICK_STEPS_S = (300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800)
-DAY_S = 86400
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,51 +175,29 @@ def _tick_step(span_s: int, interval_s: int, max_ticks: int) -> int:
     return week * math.ceil(span_s / max_ticks / week)
 
 
-def _offset_label(seconds: int) -> str:
-    days, rem = divmod(seconds, DAY_S)
-    hours, minutes = rem // 3600, rem % 3600 // 60
-    parts = [
-        f"{days}d" if days else "",
-        f"{hours}h" if hours else "",
-        f"{minutes}m" if minutes else "",
-    ]
-    return "+" + ("".join(p for p in parts if p) or "0h")
-
-
-def duration_label(seconds: int) -> str:
-    """An exact, short duration: ``5m``, ``24h``, ``7d``, ``90s``."""
-    if seconds % DAY_S == 0 and seconds > 3 * DAY_S:
-        return f"{seconds // DAY_S}d"
-    for unit, size in (("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
 def time_ticks(
     frame: Frame, n: int, interval_s: int, start: datetime | None, max_ticks: int = 8
 ) -> tuple[Tick, ...]:
-    """Ticks of the time axis at round times of day (UTC), or at round offsets without a start.
+    """Ticks of the time axis at round times of day (in the zone of ``start``), or at round
+    offsets without a start.
 
     Sample ``i`` lies ``i * interval_s`` after the first; with a start the ticks fall on multiples
-    of the step since midnight (``03:00``, ``06:00``), and midnights of a multi-day series show
-    the date.
+    of the step since the zone's midnight (``03:00``, ``06:00``), and midnights of a multi-day
+    series show the day (text from :mod:`vmplan.timefmt`).
     """
     span = max(n - 1, 1)
     span_s = span * interval_s
     step = _tick_step(span_s, interval_s, max_ticks)
-    origin = 0 if start is None else int(start.timestamp())
-    multi_day = span_s > DAY_S
+    shift = 0 if start is None else timefmt.utc_offset_s(start)
+    origin = 0 if start is None else int(start.timestamp()) + shift
     ticks: list[Tick] = []
     t = -(-origin // step) * step
     while t - origin <= span_s:
         position = (t - origin) / interval_s
         if start is None:
-            label = _offset_label(t)
+            label = timefmt.offset_label(t)
         else:
-            when = datetime.fromtimestamp(t, UTC)
-            midnight = t % DAY_S == 0
-            label = when.strftime("%b %d" if multi_day and midnight else "%H:%M")
+            label = timefmt.tick_label(start, t - origin, span_s)
         ticks.append(Tick(x_px(frame, position, span), label))
         t += step
     return tuple(ticks)
@@ -229,15 +207,6 @@ def value_ticks(frame: Frame, top: float) -> tuple[Tick, ...]:
     """Every 25% of cores from 0 up to the top of the scale."""
     count = math.floor(round(top / 0.25, 9))
     return tuple(Tick(y_px(frame, k * 0.25, top), f"{k * 25}%") for k in range(count + 1))
-
-
-def when_label(start: datetime | None, interval_s: int, sample: int, multi_day: bool) -> str:
-    """``09:35`` (or ``Nov 03 09:35`` in a multi-day series), ``+9h35m`` without a start."""
-    offset = sample * interval_s
-    if start is None:
-        return _offset_label(offset)
-    when = datetime.fromtimestamp(int(start.timestamp()) + offset, UTC)
-    return when.strftime("%b %d %H:%M" if multi_day else "%H:%M")
 
 
 def peak_marker(

@@ -12,17 +12,15 @@ from __future__ import annotations
 import re
 from html import escape
 
+from vmplan import timefmt
 from vmplan.model import Command, Inventory, Plan
-from vmplan.render import charts, svg
+from vmplan.render import charts, colours, svg
 from vmplan.render.report_model import HostRow, Panel, Report
 from vmplan.render.svg import percent
 from vmplan.timefmt import format_duration
 from vmplan.units import format_bytes, plural
 
-#: Okabe & Ito's colour-blind-safe palette (vermillion is kept for "over the limit").
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#F0E442")
-OTHER = "#BBBBBB"
-ALERT = "#D55E00"
+PALETTE, OTHER, ALERT = colours.PALETTE, colours.OTHER, colours.ALERT
 
 CSS = f"""
 :root{{--alert:{ALERT};--ink:#1b1b1b;--muted:#5f6368;--line:#d9d9d9;--ok:#009E73}}
@@ -60,6 +58,7 @@ stroke-linejoin:round}}
 .grid{{stroke:#ececec;stroke-width:1}} .axis,.tick{{stroke:#777;stroke-width:1}}
 .limit{{stroke:var(--ink);stroke-width:1.5;stroke-dasharray:6 3}} .limit.over{{stroke:var(--alert);stroke-width:2}}
 .total{{fill:none;stroke:var(--ink);stroke-width:1;vector-effect:non-scaling-stroke}}
+.chart-svg path[data-vm]{{stroke:#fff;stroke-width:.6;vector-effect:non-scaling-stroke}}
 .peak{{fill:var(--ink);stroke:#fff;stroke-width:1.5}}
 {"".join(f".c{i}{{fill:{c}}} .k{i}{{background:{c}}} " for i, c in enumerate(PALETTE))}
 .co{{fill:{OTHER}}} .ko{{background:{OTHER}}}
@@ -75,6 +74,15 @@ border:1px solid rgba(0,0,0,.25)}}
 min-height:150px;height:calc(100% - 20px);border:2px dashed var(--ok);border-radius:8px;color:var(--ok)}}
 .freed-box strong{{font-size:18px}} .freed-box span{{color:var(--muted);font-size:13px}}
 .note{{color:var(--muted);font-size:12px;margin-top:18px}}
+.panels:not(.two){{max-width:760px}}
+.fleet{{display:grid;grid-template-columns:repeat(auto-fill,minmax(132px,1fr));gap:6px;margin:0 0 14px}}
+.fleet a{{display:block;text-decoration:none;border:1px solid var(--line);border-radius:4px;padding:3px 5px}}
+.fleet a.bad{{border:2px solid var(--alert)}} .fleet span{{font-size:11px;display:block;white-space:nowrap;
+overflow:hidden;text-overflow:ellipsis}}
+.small-svg{{width:100%;height:auto;display:block}} .small-svg .sa{{fill:#0072B2;fill-opacity:.55}}
+.small-svg .sa.over{{fill:var(--alert)}} .small-svg .sl{{stroke:var(--ink);stroke-width:1;stroke-dasharray:3 2}}
+.small-svg .sl.over{{stroke:var(--alert)}}
+.contradicts ul{{margin:4px 0 0;padding-left:20px}} .contradicts p{{margin:0}}
 a{{color:inherit}}
 @page{{size:A4;margin:10mm}}
 @media print{{body{{max-width:none;padding:0}}
@@ -112,18 +120,38 @@ def _stat(label: str, value: str, bad: bool = False) -> str:
 
 def _plan_stats(report: Report, plan: Plan) -> list[str]:
     freed = report.freed
-    proof = " (proven optimal)" if plan.optimal else ""
-    bound = "unknown" if plan.lower_bound is None else f"{plan.lower_bound} hosts{proof}"
+    contradicted = bool(report.contradictions)
+    proof = ""
+    if plan.optimal:
+        proof = " (claimed optimal: contradicted)" if contradicted else " (proven optimal)"
     duration = f", about {format_duration(plan.total_seconds)}" if plan.moves else ""
     stats = [
         _stat("Hosts in use", f"{report.hosts_before} → {report.hosts_after}"),
         _stat("Freed hosts", f"{len(freed)}: {_names(freed)}" if freed else "none"),
-        _stat("Lower bound", bound),
-        _stat("Migrations", f"{len(plan.moves)} in {plural(plan.waves, 'wave')}{duration}"),
     ]
+    if plan.command is Command.EVACUATE:  # no host count to bound: the proof is of migrations
+        claim = "not proven"
+        if plan.optimal:
+            claim = "claimed proven: contradicted" if contradicted else "proven"
+        stats.append(_stat("Fewest migrations", claim, plan.optimal and contradicted))
+    elif plan.lower_bound is not None:
+        stats.append(
+            _stat(
+                "Lower bound",
+                f"{plural(plan.lower_bound, 'host')}{proof}",
+                bool(proof) and contradicted,
+            )
+        )
+    stats.append(
+        _stat("Migrations", f"{len(plan.moves)} in {plural(plan.waves, 'wave')}{duration}")
+    )
     if plan.command is Command.EVACUATE:
-        evacuated = ", ".join(report.inventory.hosts[h].name for h in plan.evacuated) or "none"
-        stats.append(_stat("Evacuated", evacuated))
+        held = {r.host.name for r in report.rows if r.evacuated and r.after and r.after.vms}
+        evacuated = ", ".join(
+            name + (" (still holds VMs)" if name in held else "")
+            for name in (report.inventory.hosts[h].name for h in plan.evacuated)
+        )
+        stats.append(_stat("Evacuated", evacuated or "none", bool(held)))
     return stats
 
 
@@ -140,6 +168,12 @@ def summary(report: Report) -> str:
     banner = ""
     if plan and not plan.feasible:
         banner = '<p class="banner">The plan says no feasible placement exists: "after" shows its placement as given.</p>'
+    if report.contradictions:
+        items = "".join(f"<li>{_h(c)}</li>" for c in report.contradictions)
+        banner += (
+            '<div class="banner contradicts"><p>The plan claims what its own placement, '
+            f"recomputed on this inventory, contradicts:</p><ul>{items}</ul></div>"
+        )
     return f'<section class="summary">{banner}<dl class="stats">{"".join(stats)}</dl></section>'
 
 
@@ -158,6 +192,40 @@ def _cell_panel(inv: Inventory, row: HostRow, panel: Panel | None) -> str:
     )
 
 
+def fleet(report: Report) -> str:
+    """One small multiple per host (after the plan when there is one, else now), each a link to
+    the host's detailed charts below: a 100-host fleet at a glance."""
+    inv = report.inventory
+    cells = []
+    for r in report.rows:
+        panel = r.after if r.after is not None else r.before
+        side = "after the plan" if r.after is not None else "now"
+        name = r.host.name
+        bad = panel.over_cpu or panel.over_memory
+        if not panel.vms:
+            what = "freed" if r.freed else "empty"
+        else:
+            what = f"peak {percent(panel.peak / r.host.cores)}"
+            what += f", {_binds_short(panel)}" if bad else ""
+        title = f"{name} {side}: {len(panel.vms)} VMs, {what}"
+        cells.append(
+            f'<a href="#host-{_h(name)}" data-host="{_h(name)}"{" class=bad" if bad else ""}>'
+            f"<span><b>{_h(name)}</b> {_h(what)}</span>"
+            f"{svg.small_svg(inv, r.index, panel, title)}</a>"
+        )
+    side = "after the plan" if report.plan is not None else "now"
+    return (
+        f'<section class="fleet-overview"><h3>Fleet {side}</h3>'
+        f'<div class="fleet">{"".join(cells)}</div></section>'
+    )
+
+
+def _binds_short(panel: Panel) -> str:
+    if panel.binds == "cpu":
+        return f"CPU {percent(panel.cpu_use)} of limit"
+    return f"memory {percent(panel.memory_use)} of limit"
+
+
 def overview(report: Report) -> str:
     inv = report.inventory
     after = report.plan is not None
@@ -172,20 +240,29 @@ def overview(report: Report) -> str:
             f'<tr{cls}><td><a href="#host-{_h(r.host.name)}">{_h(r.host.name)}</a></td>'
             f'<td class="n">{charts.fmt(r.host.cores, 1)}</td><td class="n">{percent(r.host.cpu_limit)}</td>'
             f"{_cell_panel(inv, r, r.before)}{_cell_panel(inv, r, r.after)}"
+            f"<td>{_h(_binds_cell(inv, r))}</td>"
             f"<td>{_h(', '.join(label for label, _ in status))}</td></tr>"
         )
     return (
         '<section class="overview"><h3>Hosts</h3><table><thead><tr><th>host</th><th>cores</th>'
         "<th>CPU limit</th><th>VMs now</th><th>CPU peak</th><th>memory</th>"
-        f"{head_after}<th>status</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
+        f"{head_after}<th>binds</th><th>status</th></tr></thead><tbody>{''.join(rows)}</tbody>"
+        "</table></section>"
     )
+
+
+def _binds_cell(inv: Inventory, r: HostRow) -> str:
+    panel = r.after if r.after is not None else r.before
+    return binds_text(inv, panel).replace(" binds:", ",") if panel.vms else ""
 
 
 def _statuses(r: HostRow) -> list[tuple[str, str]]:
     out = []
     if r.host.maintenance:
         out.append(("maintenance", "info"))
-    if r.evacuated:
+    if r.evacuated and r.after is not None and r.after.vms:
+        out.append((f"plan says evacuated, still holds {len(r.after.vms)} VMs", "bad"))
+    elif r.evacuated:
         out.append(("evacuated", "freed"))
     elif r.freed:
         out.append(("freed", "freed"))
@@ -197,11 +274,15 @@ def _statuses(r: HostRow) -> list[tuple[str, str]]:
     return out
 
 
-def _legend(panel: Panel, cores: float) -> str:
+def _vm_attr(vm: int, label: str) -> str:
+    return f' data-vm="{_h(label)}"' if vm >= 0 else ""
+
+
+def _legend(inv: Inventory, panel: Panel, cores: float) -> str:
     items = [
-        f'<li><i class="k{svg.layer_key(i, layer.vm)}"></i>'
+        f'<li{_vm_attr(layer.vm, layer.label)}><i class="k{svg.layer_key(inv, layer.vm)}"></i>'
         f"{_h(layer.label)} <span class=spec>{percent(layer.peak / cores)}</span></li>"
-        for i, layer in enumerate(panel.layers)
+        for layer in panel.layers
     ]
     head = '<li class="spec">VM (own peak):</li>'
     return f'<ul class="legend">{head}{"".join(items)}</ul>' if items else ""
@@ -230,15 +311,24 @@ def _figure(inv: Inventory, r: HostRow, panel: Panel, side: str, top: float) -> 
     peak = svg.peak_text(inv, panel, cores)
     over = ""
     if panel.over_cpu:
-        when = charts.when_label(inv.start, inv.interval_s, panel.first_over, svg.multi_day(inv))
+        when = timefmt.time_of_day(inv, panel.first_over)
         over = f' · <span class="over-text">over the CPU limit in {panel.over_samples} samples from {_h(when)}</span>'
     title = f"{name}, {caption.lower()}: {len(panel.vms)} VMs, {peak}, limit {percent(r.host.cpu_limit)}"
+    binds = f' · <span class="binds">{_h(binds_text(inv, panel))}</span>' if panel.vms else ""
     return (
         f'<figure class="chart" data-host="{_h(name)}" data-side="{side}">'
-        f"<figcaption><b>{caption}</b> · {len(panel.vms)} VMs · {_h(peak)}{over}</figcaption>"
-        f"{svg.chart_svg(inv, h, panel, top, title)}{_legend(panel, cores)}{_memory(inv, h, panel)}"
+        f"<figcaption><b>{caption}</b> · {len(panel.vms)} VMs · {_h(peak)}{over}{binds}</figcaption>"
+        f"{svg.chart_svg(inv, h, panel, top, title)}{_legend(inv, panel, cores)}{_memory(inv, h, panel)}"
         "</figure>"
     )
+
+
+def binds_text(inv: Inventory, panel: Panel) -> str:
+    """``CPU binds: 92% of its limit at Tue 10:00`` or ``memory binds: 95% of its limit``."""
+    if panel.binds == "cpu":
+        when = timefmt.time_of_day(inv, panel.peak_sample)
+        return f"CPU binds: {percent(panel.cpu_use)} of its limit at {when}"
+    return f"memory binds: {percent(panel.memory_use)} of its limit"
 
 
 def _freed(r: HostRow) -> str:
@@ -323,11 +413,16 @@ def _replay(report: Report) -> str:
 
 def _reading_note(report: Report) -> str:
     inv = report.inventory
-    tz = "UTC" if inv.start is not None else "time since the first sample"
+    tz = "time since the first sample"
+    if inv.start is not None:
+        tz = f"in the zone of the first sample ({timefmt.start_label(inv.start)})"
     note = (
-        f"How to read the charts: the stacked areas are the CPU demand of the host's VMs, the "
-        f"{report.top_n} largest (by average) in their own colour and the rest in grey as "
-        f"\u201cother\u201d; the legend gives each one's own peak as a share of the host's cores. "
+        f"How to read the charts: the stacked areas are the CPU demand of the host's VMs; the VMs "
+        f"that make the host's peak are named, largest at the peak at the bottom, at least "
+        f"{report.top_n} and enough that the rest, in grey as \u201cother\u201d, is small. Each "
+        "VM has one colour on the whole page (from its name), so it can be followed from now to "
+        "after the plan; the legend names it and gives its own peak as a share of the host's "
+        "cores. "
         f"The thin black line is the combined demand, the dashed line the host's CPU limit and "
         f"the dot its peak. Times are {tz}."
     )
@@ -345,8 +440,8 @@ def document(report: Report, generator: str) -> str:
     """The whole HTML document; ``generator`` names the program (e.g. ``vmplan 0.1.0``)."""
     inv = report.inventory
     files = " " + ", ".join(inv.files) if inv.files else ""
-    start = "" if inv.start is None else f" from {inv.start.strftime('%Y-%m-%d %H:%M')} UTC"
-    interval = charts.duration_label(inv.interval_s)
+    start = "" if inv.start is None else f" from {timefmt.start_label(inv.start)}"
+    interval = timefmt.duration_label(inv.interval_s)
     sub = (
         f"Inventory{files}: {len(inv.hosts)} hosts, {len(inv.vms)} VMs, "
         f"{inv.n_samples} samples every {interval}{start}."
@@ -362,7 +457,7 @@ def document(report: Report, generator: str) -> str:
         f'<meta name="generator" content="{_h(generator)}">'
         f"<title>{_h(title)}</title><style>{CSS}</style></head><body>"
         f'<header><h1>{_h(title)}</h1><p class="sub">{_h(sub)}</p></header>'
-        f"{summary(report)}{_replay(report)}{overview(report)}{hosts}{waves(report)}"
-        f"{_reading_note(report)}"
+        f"{summary(report)}{_replay(report)}{fleet(report)}{overview(report)}{hosts}"
+        f"{waves(report)}{_reading_note(report)}"
         "</body></html>\n"
     )

@@ -120,7 +120,9 @@ class HostRow:
     curve: str
 
 
-def host_rows(inv: Inventory, plan: Plan, only: set[int] | None = None) -> list[HostRow]:
+def host_rows(
+    inv: Inventory, plan: Plan, only: set[int] | None = None, curve_width: int = 32
+) -> list[HostRow]:
     """Hosts before and after: VM count, CPU peak and when, memory, the combined curve."""
     loads_before = host_loads(inv, plan.before)
     loads_after = host_loads(inv, plan.target)
@@ -140,7 +142,7 @@ def host_rows(inv: Inventory, plan: Plan, only: set[int] | None = None) -> list[
         else:
             after, at = _pct(pa), time_of_day(inv, t)
             mem = f"{mem_after[h] / host.memory_bytes:.0%}"
-            curve = sparkline(loads_after[h], 32, inv.cpu_cap[h])
+            curve = sparkline(loads_after[h], curve_width, inv.cpu_cap[h]) if curve_width else ""
         before = _pct(pb) if nb else "-"
         rows.append(
             HostRow(name, f"{nb} -> {na}", before, after, over, na == 0 and nb > 0, at, mem, curve)
@@ -179,15 +181,17 @@ def _hosts_table(rows: list[HostRow], curve: bool) -> Table:
 
 
 def _fits(console: Console, table: Table) -> bool:
-    return Measurement.get(console, console.options, table).maximum <= console.width
+    """Whether ``table`` shows whole at the console's width (measured with room to spare)."""
+    roomy = console.options.update(width=10_000, max_width=10_000)
+    return Measurement.get(console, roomy, table).maximum <= console.width
 
 
 def print_hosts(console: Console, inv: Inventory, plan: Plan, only: set[int] | None = None) -> None:
-    """The hosts table, fitted to the console: the curve goes first, then one block per host;
-    names and numbers are never cut."""
-    rows = host_rows(inv, plan, only)
-    for curve in (True, False):
-        table = _hosts_table(rows, curve)
+    """The hosts table, fitted to the console: the curve shortens, then goes, then each host gets
+    a block of its own; names and numbers are never cut."""
+    for width in (32, 16, 0):
+        rows = host_rows(inv, plan, only, width)
+        table = _hosts_table(rows, width > 0)
         if _fits(console, table):
             console.print(table)
             return
@@ -202,7 +206,7 @@ def print_hosts(console: Console, inv: Inventory, plan: Plan, only: set[int] | N
 def host_lines(inv: Inventory, plan: Plan, only: set[int] | None = None) -> list[str]:
     """Plain text, one host per line."""
     out = []
-    for r in host_rows(inv, plan, only):
+    for r in host_rows(inv, plan, only, curve_width=0):
         line = f"host {r.name}: VMs {r.vms}, CPU peak {r.before} -> {r.after}"
         if r.at:
             line += f" at {r.at}, memory {r.memory}"
@@ -233,7 +237,7 @@ def print_moves(console: Console, inv: Inventory, plan: Plan) -> None:
         return
     console.print(Text("Migrations", style="italic"))
     for line in move_lines(inv, plan):
-        console.print(line, soft_wrap=True, markup=False)
+        console.print(line, markup=False, highlight=False)  # wraps at the width, by words
 
 
 def move_lines(inv: Inventory, plan: Plan) -> list[str]:
@@ -246,15 +250,16 @@ def move_lines(inv: Inventory, plan: Plan) -> list[str]:
 
 
 def unplaced_lines(inv: Inventory, plan: Plan) -> list[str]:
+    """The whole first (the notes: a total shortfall, a proof), then each VM left over."""
     out = [
         f"{printable(inv.vms[u.vm].name)}: {printable('; '.join(u.reasons))}" for u in plan.unplaced
     ]
-    return out + [printable(note) for note in plan.notes]
+    return [printable(note) for note in plan.notes] + out
 
 
 def print_unplaced(console: Console, inv: Inventory, plan: Plan) -> None:
+    for note in plan.notes:
+        console.print(printable(note), soft_wrap=True, markup=False)
     for u in plan.unplaced:
         console.print(Text(f"{printable(inv.vms[u.vm].name)}: ", style="bold red"), end="")
         console.print(printable("; ".join(u.reasons)), soft_wrap=True, markup=False)
-    for note in plan.notes:
-        console.print(printable(note), soft_wrap=True, markup=False)

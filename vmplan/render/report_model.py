@@ -1,9 +1,15 @@
 """What the report shows, computed once from an inventory and an optional plan (no markup here).
 
 For every host: the stacked CPU demand of its VMs today (``before``) and, with a plan, in the
-target placement (``after``); its peak, the samples over its CPU limit and its memory use. The
-largest contributors (by mean demand) each get a layer of their own, the rest are summed into one
-``other`` layer. The HTML and text renderers only format these numbers.
+target placement (``after``); its peak, the samples over its CPU limit and its memory use, and
+which of CPU and memory binds it (the larger share of its limit). The VMs that make the peak get a
+layer of their own, largest at the peak first, until what is left (``other``) is at most
+:data:`OTHER_SHARE` of the peak (at least :data:`TOP_N`, at most :data:`MAX_NAMED` named).
+
+The plan's claims are checked against what the placement gives on this inventory, never repeated:
+a plan that says it is optimal or feasible while a host is over a limit, or that names a host as
+evacuated while it still holds VMs, is contradicted (:attr:`Report.contradictions`). The HTML and
+text renderers only format these numbers.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ from vmplan.model import (
 )
 from vmplan.sizing.replay import Replay
 
-TOP_N = 6  # one colour each in the report's palette; the rest is "other"
+TOP_N = 6  # VMs named on every host that has them; more while "other" is large
+MAX_NAMED = 12  # the palette's slots
+OTHER_SHARE = 0.1  # of the peak, the most "other" may hold once TOP_N are named
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -48,10 +56,17 @@ class Panel:
     first_over: int  # first such sample, -1 when none
     memory_bytes: float
     over_memory: bool
+    cpu_use: float  # peak over the CPU limit in cores (1.0 = at the limit)
+    memory_use: float  # memory over the memory limit
 
     @property
     def over_cpu(self) -> bool:
         return self.over_samples > 0
+
+    @property
+    def binds(self) -> str:
+        """``cpu`` or ``memory``: the resource nearest its limit (CPU on a tie)."""
+        return "cpu" if self.cpu_use >= self.memory_use else "memory"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -72,7 +87,8 @@ class Report:
     rows: tuple[HostRow, ...]
     hosts_before: int  # hosts holding at least one VM
     hosts_after: int | None
-    top_n: int  # contributors with a layer of their own
+    top_n: int  # contributors with a layer of their own, at least
+    contradictions: tuple[str, ...] = ()  # what the plan claims and the data contradicts
     replay: Replay | None = None  # the plan replayed on these series, when made on other ones
 
     @property
@@ -100,10 +116,20 @@ def _panel(
 ) -> Panel:
     vms = np.flatnonzero(placement == host)
     total = loads[host]
+    peak_sample = int(np.argmax(total)) if total.size else 0
+    at_peak = inv.demand[vms, peak_sample] if inv.n_samples else np.zeros(vms.size)
     means = inv.demand[vms].mean(axis=1) if inv.n_samples else np.zeros(vms.size)
     names = [inv.vms[v].name for v in vms]
-    order = sorted(range(vms.size), key=lambda i: (-round(float(means[i]), 9), names[i]))
-    top, rest = order[:top_n], order[top_n:]
+    order = sorted(
+        range(vms.size),
+        key=lambda i: (-round(float(at_peak[i]), 9), -round(float(means[i]), 9), names[i]),
+    )
+    named = min(top_n, len(order))
+    left = float(at_peak.sum()) - float(at_peak[order[:named]].sum()) if order else 0.0
+    while named < min(len(order), MAX_NAMED) and left > OTHER_SHARE * float(at_peak.sum()):
+        left -= float(at_peak[order[named]])
+        named += 1
+    top, rest = order[:named], order[named:]
     if len(rest) == 1:  # an "other" of one VM is that VM: name it
         top, rest = order, []
     layers = [
@@ -115,18 +141,20 @@ def _panel(
         layers.append(Layer(f"other ({len(rest)} VMs)", -1, values, float(values.max())))
     over = ~cpu_fits(total, inv.cpu_cap[host])
     over_idx = np.flatnonzero(over)
-    peak_sample = int(np.argmax(total)) if total.size else 0
     mem = float(memory[host])
+    peak = float(total[peak_sample]) if total.size else 0.0
     return Panel(
         vms=tuple(int(v) for v in vms[order]),
         layers=tuple(layers),
         total=total,
         peak_sample=peak_sample,
-        peak=float(total[peak_sample]) if total.size else 0.0,
+        peak=peak,
         over_samples=int(over_idx.size),
         first_over=int(over_idx[0]) if over_idx.size else -1,
         memory_bytes=mem,
         over_memory=not bool(memory_fits(mem, inv.mem_cap[host])),
+        cpu_use=peak / max(float(inv.cpu_cap[host]), 1e-9),
+        memory_use=mem / max(float(inv.mem_cap[host]), 1.0),
     )
 
 
@@ -170,5 +198,29 @@ def build(
         hosts_before=sum(1 for p in before if p.vms),
         hosts_after=None if after is None else sum(1 for p in after if p.vms),
         top_n=top_n,
+        contradictions=() if plan is None else contradictions(inv, plan, tuple(rows)),
         replay=replay,
     )
+
+
+def contradictions(inv: Inventory, plan: Plan, rows: tuple[HostRow, ...]) -> tuple[str, ...]:
+    """What ``plan`` claims that its own placement, recomputed on ``inv``, contradicts."""
+    over = [
+        r.host.name
+        for r in rows
+        if r.after is not None and (r.after.over_cpu or r.after.over_memory)
+    ]
+    where = ", ".join(over[:5]) + (f" and {len(over) - 5} more" if len(over) > 5 else "")
+    out = []
+    if over and plan.optimal:
+        out.append(f"the plan says proven optimal, but its placement is over a limit on {where}")
+    elif over and plan.feasible:
+        out.append(f"the plan says feasible, but its placement is over a limit on {where}")
+    for r in rows:
+        if r.evacuated and r.after is not None and r.after.vms:
+            n = len(r.after.vms)
+            out.append(
+                f"the plan says {r.host.name} is evacuated, but it still holds {n} "
+                f"{'VM' if n == 1 else 'VMs'}"
+            )
+    return tuple(out)

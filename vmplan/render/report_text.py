@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from vmplan.render import charts
+from vmplan import timefmt
 from vmplan.render.curves import sparkline
 from vmplan.render.report_model import HostRow, Panel, Report
-from vmplan.render.svg import multi_day, percent
+from vmplan.render.svg import percent
 from vmplan.timefmt import format_duration
 from vmplan.units import plural
 
@@ -28,7 +28,7 @@ def _panel_cells(report: Report, row: HostRow, panel: Panel, width: int) -> list
     if row.freed and panel is row.after:
         return ["0", "freed", "", "", ""]
     cores = float(inv.host_cores[row.index])
-    when = charts.when_label(inv.start, inv.interval_s, panel.peak_sample, multi_day(inv))
+    when = timefmt.time_of_day(inv, panel.peak_sample)
     memory = panel.memory_bytes / float(inv.host_memory[row.index])
     curve = sparkline(panel.total, width, top=cores)
     peak = percent(panel.peak / cores) + ("!" if panel.over_cpu else "")
@@ -47,7 +47,9 @@ def _status(row: HostRow) -> str:
     parts = []
     if row.host.maintenance:
         parts.append("maintenance")
-    if row.evacuated:
+    if row.evacuated and row.after is not None and row.after.vms:
+        parts.append(f"plan says evacuated, still holds {len(row.after.vms)} VMs")
+    elif row.evacuated:
         parts.append("evacuated")
     elif row.freed:
         parts.append("freed")
@@ -75,8 +77,8 @@ def curve_legend(report: Report, width: int) -> str:
     inv = report.inventory
     n = inv.n_samples
     per_block = -(-n // width) if n > width else 1
-    span = charts.duration_label(n * inv.interval_s)
-    block = charts.duration_label(per_block * inv.interval_s)
+    span = timefmt.duration_label(n * inv.interval_s)
+    block = timefmt.duration_label(per_block * inv.interval_s)
     return (
         f"Curves: {span}, one block = the highest combined CPU of {block}, "
         "a full block = all of the host's cores; ! = over the limit."
@@ -90,10 +92,13 @@ def summary_line(report: Report) -> str:
         return f"Now: {report.hosts_before} hosts in use, {over_now} over their CPU limit."
     freed = report.freed
     names = f": {', '.join(r.host.name for r in freed)}" if freed else ""
-    bound = "unknown" if plan.lower_bound is None else str(plan.lower_bound)
-    proof = ", proven optimal" if plan.optimal else ""
+    bound = "none" if plan.lower_bound is None else str(plan.lower_bound)
+    proof = ""
+    if plan.optimal:
+        proof = ", claimed optimal" if report.contradictions else ", proven optimal"
     over_after = len(report.over_cpu("after"))
     feasible = "" if plan.feasible else " The plan is marked infeasible."
+    feasible += "".join(f" Contradicted: {c}." for c in report.contradictions)
     return (
         f"Plan ({plan.command}): {report.hosts_before} -> {report.hosts_after} hosts "
         f"({len(freed)} freed{names}), lower bound {bound}{proof}, "

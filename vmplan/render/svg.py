@@ -1,7 +1,7 @@
 """One host's stacked CPU chart as inline SVG markup (geometry from :mod:`vmplan.render.charts`).
 
-Colours come from CSS classes (``c0``, ``c1``, ... for the largest contributors, ``co`` for
-"other"), so the palette lives in one place, the stylesheet of :mod:`vmplan.render.html`.
+Colours come from CSS classes (``c0`` .. ``c11``: the VM's slot in :mod:`vmplan.render.colours`,
+the same in every chart; ``co`` for "other"), and each layer carries ``data-vm``, its VM's name.
 """
 
 from __future__ import annotations
@@ -10,29 +10,27 @@ from html import escape
 
 import numpy as np
 
+from vmplan import timefmt
 from vmplan.model import Inventory
-from vmplan.render import charts
+from vmplan.render import charts, colours
 from vmplan.render.charts import fmt
+from vmplan.render.curves import max_pool
 from vmplan.render.report_model import Panel
 
 
-def layer_key(position: int, vm: int) -> str:
-    """The palette slot of a layer: its position among the largest, or ``o`` for "other"."""
-    return "o" if vm < 0 else str(position)
+def layer_key(inv: Inventory, vm: int) -> str:
+    """The palette slot of a layer: its VM's own (by name), or ``o`` for "other"."""
+    return "o" if vm < 0 else str(colours.slot(inv.vms[vm].name))
 
 
 def percent(fraction: float) -> str:
     return f"{fraction * 100:.0f}%"
 
 
-def multi_day(inv: Inventory) -> bool:
-    return (inv.n_samples - 1) * inv.interval_s > charts.DAY_S
-
-
 def peak_text(inv: Inventory, panel: Panel, cores: float) -> str:
     if not panel.vms:
         return "no VMs"
-    when = charts.when_label(inv.start, inv.interval_s, panel.peak_sample, multi_day(inv))
+    when = timefmt.time_of_day(inv, panel.peak_sample)
     return f"peak {percent(panel.peak / cores)} at {when}"
 
 
@@ -62,8 +60,10 @@ def chart_svg(inv: Inventory, host: int, panel: Panel, top: float, title: str) -
         out.append(f'<text class="yl" x="{f.left - 4}" y="{fmt(t.px + 3.5, 1)}">{t.label}</text>')
     out.append(f'<g transform="{g.transform}">')
     for position in reversed(range(len(g.areas))):  # the highest cumulative first
-        key = layer_key(position, panel.layers[position].vm)
-        out.append(f'<path class="c{key}" d="{g.areas[position]}"/>')
+        layer = panel.layers[position]
+        key = layer_key(inv, layer.vm)
+        vm = f' data-vm="{escape(layer.label)}"' if layer.vm >= 0 else ""
+        out.append(f'<path class="c{key}"{vm} d="{g.areas[position]}"/>')
     out.append(f'<path class="total" d="{g.outline}"/></g>')
     for t in g.x_ticks:
         x = fmt(t.px, 1)
@@ -86,6 +86,31 @@ def chart_svg(inv: Inventory, host: int, panel: Panel, top: float, title: str) -
         )
     out.append("</svg>")
     return "".join(out)
+
+
+SMALL_W, SMALL_H, SMALL_POINTS = 120, 36, 60
+
+
+def small_svg(inv: Inventory, host: int, panel: Panel, title: str) -> str:
+    """A small multiple for the fleet overview: the combined CPU (max-pooled to at most
+    :data:`SMALL_POINTS` points, so no peak is lost) against the limit, on a 0..max(peak, 100%)
+    scale; vermillion when over the limit."""
+    cores = float(inv.host_cores[host])
+    frac = max_pool(panel.total / cores, SMALL_POINTS) if inv.n_samples else np.zeros(1)
+    top = max(1.0, float(frac.max()) if frac.size else 0.0)
+    n = max(frac.size - 1, 1)
+    xs = [fmt(i * SMALL_W / n, 1) for i in range(frac.size)]
+    ys = [fmt(SMALL_H - v / top * SMALL_H, 1) for v in frac.tolist()]
+    points = " ".join(f"{x},{y}" for x, y in zip(xs, ys, strict=True))
+    area = f"0,{SMALL_H} {points} {SMALL_W},{SMALL_H}"
+    limit_y = fmt(SMALL_H - inv.hosts[host].cpu_limit / top * SMALL_H, 1)
+    over = " over" if panel.over_cpu else ""
+    return (
+        f'<svg class="small-svg" viewBox="0 0 {SMALL_W} {SMALL_H}" role="img" '
+        f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
+        f'<polygon class="sa{over}" points="{area}"/>'
+        f'<line class="sl{over}" x1="0" y1="{limit_y}" x2="{SMALL_W}" y2="{limit_y}"/></svg>'
+    )
 
 
 def bucket(inv: Inventory) -> int:
