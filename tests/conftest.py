@@ -72,6 +72,15 @@ def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 
 
 @pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A CliRunner working in ``tmp_path``, with no inventory from the environment."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("VMPLAN_INVENTORY", "GITHUB_ACTIONS", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    return CliRunner()
+
+
+@pytest.fixture
 def in_data(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Run with tests/data as the working directory, so messages show short relative names."""
     monkeypatch.chdir(DATA)

@@ -15,27 +15,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.clirun import run
 from vmplan.apply import apply_plan
 from vmplan.apply.yamledit import scalar_text
-from vmplan.cli import app
 from vmplan.inventory import load
 from vmplan.planmatch import read_matching_plan
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.chdir(tmp_path)
-    for name in ("VMPLAN_INVENTORY", "GITHUB_ACTIONS", "NO_COLOR"):
-        monkeypatch.delenv(name, raising=False)
-    return CliRunner()
-
-
-def run(cli: CliRunner, *args: str, code: int = 0) -> str:
-    result = cli.invoke(app, list(args))
-    assert result.exit_code == code, result.output
-    return result.output
 
 
 def changed_lines(before: str, after: str) -> list[tuple[str, str]]:
@@ -47,7 +33,7 @@ def changed_lines(before: str, after: str) -> list[tuple[str, str]]:
 
 def test_pack_plan_changes_exactly_the_moved_host_lines(cli: CliRunner) -> None:
     shutil.copy(SAMPLES / "inventory.yaml", "inventory.yaml")
-    run(cli, "pack", "inventory.yaml", "-f", "json", "-o", "plan.json")
+    run(cli, "pack", "inventory.yaml", "--spare", "0", "-f", "json", "-o", "plan.json")
     run(cli, "apply", "plan.json", "inventory.yaml", "-o", "after.yaml")
     plan = json.loads(Path("plan.json").read_text(encoding="utf-8"))
     before = Path("inventory.yaml").read_text(encoding="utf-8")
@@ -67,7 +53,7 @@ def test_pack_plan_changes_exactly_the_moved_host_lines(cli: CliRunner) -> None:
         assert old.strip().startswith("host: ")
         assert (old, old.replace(old.split("host: ")[1].split()[0], host)) in pairs
     run(cli, "check", "after.yaml")
-    assert "0 migrations" in run(cli, "pack", "after.yaml", "-f", "text")
+    assert "0 migrations" in run(cli, "pack", "after.yaml", "--spare", "0", "-f", "text")
 
 
 def test_evacuate_plan_with_mark_freed_then_check_passes(cli: CliRunner) -> None:
@@ -269,7 +255,7 @@ def test_split_inventory_in_place_and_with_o(cli: CliRunner) -> None:
 def test_in_place_never_writes_through_a_symlink(cli: CliRunner) -> None:
     shutil.copy(SAMPLES / "seed.yaml", "real.yaml")
     os.symlink("real.yaml", "link.yaml")
-    run(cli, "pack", "link.yaml", "-f", "json", "-o", "plan.json")
+    run(cli, "pack", "link.yaml", "--spare", "0", "-f", "json", "-o", "plan.json")
     before = Path("real.yaml").read_bytes()
     out = run(cli, "apply", "plan.json", "link.yaml", "--in-place", code=2)
     assert "link.yaml is a symlink to real.yaml: --in-place never writes through one" in out
@@ -290,7 +276,7 @@ def test_in_place_keeps_the_file_mode(cli: CliRunner) -> None:
 @pytest.mark.parametrize("target", ["plan.json", "seed.yaml"])
 def test_o_never_replaces_an_input(cli: CliRunner, target: str) -> None:
     shutil.copy(SAMPLES / "seed.yaml", "seed.yaml")
-    run(cli, "pack", "seed.yaml", "-f", "json", "-o", "plan.json")
+    run(cli, "pack", "seed.yaml", "--spare", "0", "-f", "json", "-o", "plan.json")
     before = Path(target).read_bytes()
     out = run(cli, "apply", "plan.json", "seed.yaml", "-o", target, code=2)
     assert f"refusing to write {target}: it is the input" in out
@@ -299,7 +285,7 @@ def test_o_never_replaces_an_input(cli: CliRunner, target: str) -> None:
 
 def test_a_plan_of_another_inventory_is_refused(cli: CliRunner) -> None:
     shutil.copy(SAMPLES / "seed.yaml", "seed.yaml")
-    run(cli, "pack", "seed.yaml", "-f", "json", "-o", "plan.json")
+    run(cli, "pack", "seed.yaml", "--spare", "0", "-f", "json", "-o", "plan.json")
     moved = Path("seed.yaml").read_text(encoding="utf-8").replace("host: host-a", "host: host-b")
     Path("seed.yaml").write_text(moved, encoding="utf-8")
     out = run(cli, "apply", "plan.json", "seed.yaml", code=2)
@@ -314,7 +300,7 @@ def test_a_plan_of_another_inventory_is_refused(cli: CliRunner) -> None:
 
 def test_choose_o_or_in_place(cli: CliRunner) -> None:
     shutil.copy(SAMPLES / "seed.yaml", "seed.yaml")
-    run(cli, "pack", "seed.yaml", "-f", "json", "-o", "plan.json")
+    run(cli, "pack", "seed.yaml", "--spare", "0", "-f", "json", "-o", "plan.json")
     out = run(cli, "apply", "plan.json", "seed.yaml", "-o", "x.yaml", "--in-place", code=2)
     assert "choose -o FILE or --in-place, not both" in out
 

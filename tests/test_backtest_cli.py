@@ -164,12 +164,12 @@ def test_pack_sizing_options(runner: CliRunner) -> None:
     about = json.loads(none.stdout)["sizing"]
     assert about["method"] == "history as given" and about["holdout"] is None
     assert json.loads(none.stdout)["optimal_for"] == "the history"
-    p95 = runner.invoke(app, ["pack", SEED, "-f", "json", "--size", "p95"])
+    p95 = runner.invoke(app, ["pack", SEED, "--spare", "0", "-f", "json", "--size", "p95"])
     assert p95.exit_code == 0
     doc = json.loads(p95.stdout)
     assert doc["sizing"]["method"] == "p95" and doc["optimal_for"] == "the sized series"
     assert doc["sizing"]["candidates"][0]["chosen"] is True
-    env = runner.invoke(app, ["pack", SEED, "-f", "text", "--envelope", "15m"])
+    env = runner.invoke(app, ["pack", SEED, "--spare", "0", "-f", "text", "--envelope", "15m"])
     assert env.exit_code == 0
     assert "; sized on envelope 15m; held-out replay: " in env.stdout.splitlines()[-1]
 

@@ -90,12 +90,13 @@ def test_plan_in_json_exit_0(cli: CliRunner) -> None:
 
 def test_table_summary_line(cli: CliRunner) -> None:
     put("inv.yaml", inventory_text())
-    result = cli.invoke(app, ["evacuate", "esx01", "-i", "inv.yaml", "-f", "text"])
+    args = ["evacuate", "esx01", "-i", "inv.yaml", "-f", "text", "--risk", "none"]
+    result = cli.invoke(app, args)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[-1] == (
         "Evacuate esx01: 1 migration in 1 wave, about 11s; busiest destination peaks at 45% at "
-        "09:10 (esx02); quietest time to run it 09:00-09:05 UTC"
+        "09:10 (esx02); quietest time to run it 09:00-09:05 UTC; planned on the history as given"
     )
     assert "wave 1: web01 esx01 -> esx02, 8.0GiB, 11s, evacuate esx01" in lines
     assert "│" not in result.stdout  # plain text: no box drawing

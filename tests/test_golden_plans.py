@@ -19,10 +19,18 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 # Cases whose search finishes within its budgets, so the plan does not depend on the machine's
 # speed: the seed (2 hosts) and evacuations, whose search has deterministic budgets.
 CASES = {
-    "pack-seed": ["pack", "seed.yaml"],
-    "pack-seed-history": ["pack", "seed.yaml", "--risk", "none"],
-    "evacuate-esx01": ["evacuate", "esx01", "-i", "inventory.yaml"],
-    "evacuate-esx03-esx04": ["evacuate", "esx03", "esx04", "-i", "inventory.yaml"],
+    "pack-seed": ["pack", "seed.yaml", "--spare", "0"],
+    "pack-seed-history": ["pack", "seed.yaml", "--risk", "none", "--spare", "0"],
+    "evacuate-esx01": ["evacuate", "esx01", "-i", "inventory.yaml", "--risk", "none"],
+    "evacuate-esx03-esx04": [
+        "evacuate",
+        "esx03",
+        "esx04",
+        "-i",
+        "inventory.yaml",
+        "--risk",
+        "none",
+    ],
 }
 
 

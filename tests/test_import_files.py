@@ -129,7 +129,7 @@ def test_the_result_packs_evacuates_and_reports(
 ) -> None:
     out = tmp_path / "fleet.yaml"
     assert run(runner, *SOURCES[source], "-o", str(out))[0] == 0
-    pack = runner.invoke(app, ["pack", str(out), "-f", "json"])
+    pack = runner.invoke(app, ["pack", str(out), "--spare", "0", "-f", "json"])
     assert pack.exit_code == 0, pack.output
     evac = runner.invoke(app, ["evacuate", "hv01", "-i", str(out), "-f", "json"])
     assert evac.exit_code in (0, 1), evac.output  # hv02 may be in maintenance: then no room

@@ -265,7 +265,7 @@ def test_the_imported_fleet_packs_evacuates_and_reports(
     assert _import(runner, url, t0, out)[0] == 0
     check = runner.invoke(app, ["check", str(out)])
     assert check.exit_code == 0, check.output
-    pack = runner.invoke(app, ["pack", str(out), "-f", "json"])
+    pack = runner.invoke(app, ["pack", str(out), "--spare", "0", "-f", "json"])
     assert pack.exit_code == 0, pack.output
     assert '"hosts_used": 1' in pack.output
     evac = runner.invoke(app, ["evacuate", "kvm02", "-i", str(out), "-f", "json"])

@@ -107,7 +107,7 @@ def test_a_fifo_is_written_in_place(tmp_path: Path) -> None:
     got: list[bytes] = []
     reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
     reader.start()
-    done = vmplan("pack", SAMPLES / "seed.yaml", "-f", "json", "-o", fifo)
+    done = vmplan("pack", SAMPLES / "seed.yaml", "--spare", "0", "-f", "json", "-o", fifo)
     reader.join(timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(got[0])["hosts_used"] == 1
@@ -129,7 +129,11 @@ def test_a_closed_stdout_is_exit_2_not_a_traceback() -> None:
 
 def test_a_closed_stderr_still_gives_the_plan() -> None:
     done = subprocess.run(
-        ["bash", "-c", f'"{sys.executable}" -m vmplan pack "{SAMPLES / "seed.yaml"}" -f json 2>&-'],
+        [
+            "bash",
+            "-c",
+            f'"{sys.executable}" -m vmplan pack "{SAMPLES / "seed.yaml"}" --spare 0 -f json 2>&-',
+        ],
         capture_output=True,
         text=True,
         check=False,

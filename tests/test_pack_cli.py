@@ -14,7 +14,7 @@ SEED = str(Path(__file__).resolve().parent.parent / "samples" / "seed.yaml")
 
 
 def test_json_plan_follows_the_contract(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["pack", SEED, "--format", "json"])
+    result = runner.invoke(app, ["pack", SEED, "--spare", "0", "--format", "json"])
     assert result.exit_code == 0, result.output
     plan = json.loads(result.stdout)
     for key in ("command", "feasible", "hosts_used", "lower_bound", "optimal", "placement"):
@@ -31,10 +31,10 @@ def test_json_plan_follows_the_contract(runner: CliRunner) -> None:
 
 
 def test_yaml_and_text_formats(runner: CliRunner) -> None:
-    as_yaml = runner.invoke(app, ["pack", SEED, "--format", "yaml"])
+    as_yaml = runner.invoke(app, ["pack", SEED, "--spare", "0", "--format", "yaml"])
     assert as_yaml.exit_code == 0
     assert yaml.safe_load(as_yaml.stdout)["hosts_used"] == 1
-    text = runner.invoke(app, ["pack", SEED, "--format", "text", "--frontier"])
+    text = runner.invoke(app, ["pack", SEED, "--spare", "0", "--format", "text", "--frontier"])
     assert text.exit_code == 0
     assert "\x1b[" not in text.stdout
     assert "frontier: 1 host, 1 migration" in text.stdout.splitlines()

@@ -57,7 +57,9 @@ def test_a_budget_that_frees_no_host_says_what_the_first_host_needs(tmp_path: Pa
 
 def test_a_budget_that_frees_some_hosts_says_what_one_more_needs(tmp_path: Path) -> None:
     inv = _six_and_six(tmp_path)
-    result = CliRunner().invoke(app, ["pack", str(inv), "-f", "text", "--max-migrations", "6"])
+    result = CliRunner().invoke(
+        app, ["pack", str(inv), "-f", "text", "--max-migrations", "6", "--spare", "0"]
+    )
     assert "Plan: 3 -> 2 hosts (1 freed)" in result.stdout
     assert (
         "note: 1 host freed within --max-migrations 6: freeing one more needs 12 migrations\n"
@@ -66,7 +68,9 @@ def test_a_budget_that_frees_some_hosts_says_what_one_more_needs(tmp_path: Path)
 
 
 def test_without_a_budget_there_is_no_note(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["pack", str(_six_and_six(tmp_path)), "-f", "json"])
+    result = CliRunner().invoke(
+        app, ["pack", str(_six_and_six(tmp_path)), "-f", "json", "--spare", "0"]
+    )
     data = json.loads(result.stdout)
     assert data["hosts_used"] == 1
     assert "notes" not in data

@@ -244,7 +244,14 @@ def main() -> None:
             return
         if args.parsers:
             csv = str(paths["csv"].parent / "cpu.csv")
-            command = [sys.executable, __file__, "--parsers-child", csv, "--repeat", str(args.repeat)]
+            command = [
+                sys.executable,
+                __file__,
+                "--parsers-child",
+                csv,
+                "--repeat",
+                str(args.repeat),
+            ]
             subprocess.run(command, check=True)
             return
         header = f"{'case':<8} {'files':>10} {'load (best)':>12} {'runs (s)':>22} {'peak RSS':>10} {'+load':>10}"

@@ -46,7 +46,16 @@ def plan_for(inv: Inventory, freed: int) -> Plan:
     moves = []
     for i, v in enumerate(np.flatnonzero(inv.current < freed)):
         target[v] = freed + i % (hosts - freed)
-        moves.append(Move(int(v), int(inv.current[v]), int(target[v]), 1 + i // 40, 14.0, Reason(MoveKind.REPACK)))
+        moves.append(
+            Move(
+                int(v),
+                int(inv.current[v]),
+                int(target[v]),
+                1 + i // 40,
+                14.0,
+                Reason(MoveKind.REPACK),
+            )
+        )
     return Plan("pack", True, inv.current, target, tuple(moves), lower_bound=hosts - freed - 5)
 
 

@@ -138,9 +138,7 @@ def planetlab(time_limit: float, pairs: int) -> None:
                 series.append(traces[j][1][[index[name] for name in keep]])
             cpu = np.concatenate(series, axis=1)
             whole = planetlab_inventory(cpu, cores, 0, days[i], cpu_limit=0.8, spare=0.5)
-            whole = Inventory(
-                whole.hosts, whole.vms, (), whole.demand, 300, start, whole.files
-            )
+            whole = Inventory(whole.hosts, whole.vms, (), whole.demand, 300, start, whole.files)
             train, later = columns(whole, 0, 3 * 288), columns(whole, 3 * 288, 4 * 288)
             key = f"{days[i].name[:8]} ({len(keep)} VMs)"
             rows[key] = {}
@@ -150,7 +148,9 @@ def planetlab(time_limit: float, pairs: int) -> None:
                 total[name].add(row)
             print(f"  {cores} cores {key}: default chose {rows[key][DEFAULT].chosen}", flush=True)
         rows["total"] = total
-        table(f"PlanetLab, {cores}-core hosts, 80% limit: train on 3 files, replay on the next", rows)
+        table(
+            f"PlanetLab, {cores}-core hosts, 80% limit: train on 3 files, replay on the next", rows
+        )
         summary(total)
 
 
@@ -180,7 +180,9 @@ def synthetic(vms: int, weeks: int, seed: int = 3) -> Inventory:
     peak = cpu.max(axis=1) / 100 * vcpus
     where = Position("synthetic")
     n_hosts = int(peak.sum() / (32 * 0.85)) + 2
-    hosts = tuple(Host(f"esx{h:03d}", 32, 384 * GIB, 0.85, 0.9, False, where) for h in range(n_hosts))
+    hosts = tuple(
+        Host(f"esx{h:03d}", 32, 384 * GIB, 0.85, 0.9, False, where) for h in range(n_hosts)
+    )
     # today: round-robin (a valid inventory needs only that hosts exist)
     vm_list = tuple(
         VM(f"vm{v:05d}", hosts[v % n_hosts].name, int(vcpus[v]), int(memory[v]), where)

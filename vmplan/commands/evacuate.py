@@ -4,6 +4,8 @@ destination."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -11,20 +13,23 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from vmplan import timefmt
-from vmplan.commands import clusters, completion, inputs, options, output
+from vmplan import sizing, timefmt
+from vmplan.commands import clusters, completion, inputs, options, output, sizing_options
+from vmplan.commands import script as script_command
 from vmplan.commands.outcome import Outcome
+from vmplan.commands.script import ScriptShortcutOpt
 from vmplan.engine.settings import DEFAULT_PARALLEL, DEFAULT_TIME_LIMIT_S
 from vmplan.problems import did_you_mean
 from vmplan.render import formats
 from vmplan.render import plan as render_plan
 from vmplan.render.escape import printable
+from vmplan.render.formats import PlanFormat
 from vmplan.timefmt import format_duration, time_of_day
 from vmplan.units import plural
 
 if TYPE_CHECKING:
-    from vmplan.evacuate import Summary, Window
-    from vmplan.model import Inventory, Plan
+    from vmplan.evacuate import EvacuateSettings, Summary, Window
+    from vmplan.model import IntArray, Inventory, Plan
 
 HostsArg = Annotated[
     list[str],
@@ -53,10 +58,13 @@ EPILOG = """Examples:
   vmplan evacuate esx03 esx04 --window -f json -o evacuate.json
 
   VMPLAN_INVENTORY=fleet.yaml vmplan evacuate esx12
+
+  vmplan evacuate esx03 --script virsh -o evacuate-esx03.sh
 """
 
 
 def evacuate(
+    ctx: typer.Context,
     hosts: HostsArg,
     inventory: options.InventoryOpt = None,
     cpu_limit: options.CpuLimitOpt = None,
@@ -65,7 +73,12 @@ def evacuate(
     bandwidth: options.BandwidthOpt = options.DEFAULT_BANDWIDTH,
     time_limit: options.TimeLimitOpt = DEFAULT_TIME_LIMIT_S,
     window: WindowOpt = False,
+    profile: sizing_options.ProfileOpt = None,
+    envelope: sizing_options.EnvelopeOpt = None,
+    size: sizing_options.SizeOpt = None,
+    risk: sizing_options.RiskOpt = None,
     tz: options.TzOpt = None,
+    script: ScriptShortcutOpt = None,
     format: options.PlanFormatOpt = None,
     out: options.OutputOpt = None,
     cluster: options.ClusterOpt = None,
@@ -78,7 +91,7 @@ def evacuate(
     """
     from vmplan.evacuate import EvacuateSettings  # the solver loads only for this command
 
-    fmt = output.plan_format(format, out)
+    fmt = output.plan_format(format, out) if script is None else PlanFormat.JSON
     settings = EvacuateSettings(
         parallel=parallel,
         bandwidth=options.bandwidth(bandwidth),
@@ -94,14 +107,39 @@ def evacuate(
     named = host_indices(inv, hosts)
     if window and inv.start is None:
         output.fail("--window needs timestamps: add 'start' to the inventory")
+    chosen = sizing_options.spec(profile, envelope, size, risk)
     with output.progress("evacuating") as say:
-        done = clusters.evacuate(inv, named, settings, clusters.where(jobs, scheduler), say)
+        sized = sizing_options.apply(inv, chosen, _planner(named, settings, say))
+        done = clusters.evacuate(
+            sized.inventory, named, settings, clusters.where(jobs, scheduler), say
+        )
     plan = done.merged
-    views = clusters.with_clusters(_views(inv, plan), inv, done.parts, done.results)
+    about = sizing.as_json(sized, inv, plan.target)
+    views = _views(inv, plan, about, sizing.summary(sized))
+    views = clusters.with_clusters(views, inv, done.parts, done.results)
     text = formats.render(views, fmt, output.capture_console(fmt))
+    if script is not None:
+        line = script_command.command_line(ctx)
+        return script_command.shortcut(text, inv, script, paths, line, out, read.files)
     output.write_output(text, out, read.files)
     output.confirm(out)
     return Outcome.OK if plan.feasible else Outcome.FINDINGS
+
+
+def _planner(
+    named: list[int], settings: EvacuateSettings, say: Callable[[str], None]
+) -> sizing.PlanFn:
+    """The evacuation as calibration sees it: where every VM ends once ``named`` are emptied,
+    on a sized part of the history (its held-out replay is the evacuation's)."""
+    from vmplan.evacuate import evacuate as run_evacuate
+
+    def plan(inv: Inventory, share: float) -> IntArray | None:
+        say("calibrating the sizing")
+        quick = replace(settings, time_limit=settings.time_limit * share)
+        result = run_evacuate(inv, named, quick, None)
+        return result.target if result.feasible else None
+
+    return plan
 
 
 def host_indices(inv: Inventory, names: list[str]) -> list[int]:
@@ -133,7 +171,8 @@ def _extra(inv: Inventory, plan: Plan, summary: Summary, window: Window | None) 
     return extra
 
 
-def _views(inv: Inventory, plan: Plan) -> formats.Views:
+def _views(inv: Inventory, plan: Plan, about: dict[str, Any], sized_line: str) -> formats.Views:
+    """What evacuate shows; ``inv`` is the sized inventory the plan was made and verified on."""
     from vmplan.evacuate import quietest, summarize
 
     summary = summarize(inv, plan)
@@ -142,7 +181,7 @@ def _views(inv: Inventory, plan: Plan) -> formats.Views:
     shown = {m.source for m in plan.moves} | {m.target for m in plan.moves}
 
     def data() -> dict[str, Any]:
-        return render_plan.plan_dict(inv, plan, _extra(inv, plan, summary, window))
+        return render_plan.plan_dict(inv, plan, {**_extra(inv, plan, summary, window), **about})
 
     def table(console: Console) -> None:
         if not plan.feasible:
@@ -152,7 +191,7 @@ def _views(inv: Inventory, plan: Plan) -> formats.Views:
         if plan.moves:
             render_plan.print_hosts(console, inv, plan, only=shown)
             render_plan.print_moves(console, inv, plan)
-        line = summary_line(inv, plan, summary, window)
+        line = f"{summary_line(inv, plan, summary, window)}; {printable(sized_line)}"
         console.print(Text(line, style="bold"), soft_wrap=True)
 
     def text() -> list[str]:
@@ -161,7 +200,7 @@ def _views(inv: Inventory, plan: Plan) -> formats.Views:
         return [
             *render_plan.host_lines(inv, plan, only=shown),
             *render_plan.move_lines(inv, plan),
-            summary_line(inv, plan, summary, window),
+            f"{summary_line(inv, plan, summary, window)}; {printable(sized_line)}",
         ]
 
     return formats.Views(data, table, text)

@@ -14,12 +14,15 @@ from rich.text import Text
 
 from vmplan import sizing, timefmt
 from vmplan.commands import clusters, inputs, options, output, sizing_options
+from vmplan.commands import script as script_command
 from vmplan.commands.outcome import Outcome
+from vmplan.commands.script import ScriptShortcutOpt
 from vmplan.engine.settings import DEFAULT_PARALLEL, DEFAULT_TIME_LIMIT_S
 from vmplan.render import formats
 from vmplan.render import plan as render_plan
 from vmplan.render import sizing as render_sizing
 from vmplan.render.escape import printable
+from vmplan.render.formats import PlanFormat
 from vmplan.timefmt import format_duration
 from vmplan.units import plural
 
@@ -42,6 +45,18 @@ FrontierOpt = Annotated[
     ),
 ]
 
+SpareOpt = Annotated[
+    int,
+    typer.Option(
+        "--spare",
+        min=0,
+        metavar="N",
+        help="Keep room to evacuate N hosts of the result onto the others (the freed hosts "
+        "gone), on the sized series with every rule; every used host's evacuation is verified, "
+        "and for N > 1 also the N largest together. 0 = the tightest plan.",
+    ),
+]
+
 EPILOG = """Examples:
 
   vmplan pack samples/inventory.yaml
@@ -49,10 +64,15 @@ EPILOG = """Examples:
   vmplan pack inventory.yaml --cpu-limit 80% --frontier
 
   vmplan pack inventory.yaml -o plan.json    (JSON, from the extension)
+
+  vmplan pack inventory.yaml --spare 0    (the tightest plan, no room kept for maintenance)
+
+  vmplan pack inventory.yaml --script govc -o plan.sh
 """
 
 
 def pack(
+    ctx: typer.Context,
     inventory: options.InventoryArgs,
     cpu_limit: options.CpuLimitOpt = None,
     memory_limit: options.MemoryLimitOpt = None,
@@ -61,11 +81,13 @@ def pack(
     bandwidth: options.BandwidthOpt = options.DEFAULT_BANDWIDTH,
     time_limit: options.TimeLimitOpt = DEFAULT_TIME_LIMIT_S,
     frontier: FrontierOpt = False,
+    spare: SpareOpt = 1,
     profile: sizing_options.ProfileOpt = None,
     envelope: sizing_options.EnvelopeOpt = None,
     size: sizing_options.SizeOpt = None,
     risk: sizing_options.RiskOpt = None,
     tz: options.TzOpt = None,
+    script: ScriptShortcutOpt = None,
     format: options.PlanFormatOpt = None,
     out: options.OutputOpt = None,
     cluster: options.ClusterOpt = None,
@@ -82,13 +104,14 @@ def pack(
     from vmplan.fleet.packing import pack_fleet  # the solver loads only for this command
     from vmplan.pack import PackSettings
 
-    fmt = output.plan_format(format, out)
+    fmt = output.plan_format(format, out) if script is None else PlanFormat.JSON
     settings = PackSettings(
         parallel=parallel,
         bandwidth=options.bandwidth(bandwidth),
         time_limit=time_limit,
         max_migrations=max_migrations,
         frontier=frontier,
+        spare=spare,
     )
     cpu = options.percent(cpu_limit, "--cpu-limit")
     memory = options.percent(memory_limit, "--memory-limit")
@@ -101,10 +124,14 @@ def pack(
         sized = sizing_options.apply(inv, chosen, _planner(settings, say))
         fleet = _solve(pack_fleet, sized.inventory, settings, clusters.where(jobs, scheduler), say)
     result = fleet.merged
-    about = sizing.as_json(sized, inv, result.plan.target)
+    about = {"spare": spare, **sizing.as_json(sized, inv, result.plan.target)}
     if clusters.named(inv):
         about |= clusters.json_extra(fleet.parts, [r.plan for r in fleet.results])
     views = _views(inv, result, frontier, about, sizing.summary(sized))
+    if script is not None:
+        plan_json = formats.render(views, fmt, output.capture_console(fmt))
+        line = script_command.command_line(ctx)
+        return script_command.shortcut(plan_json, inv, script, inventory, line, out, read.files)
     output.write_output(formats.render(views, fmt, output.capture_console(fmt)), out, read.files)
     output.confirm(out)
     return Outcome.OK if result.plan.feasible else Outcome.FINDINGS
@@ -122,12 +149,14 @@ def _solve(run: Callable[..., Solved[PackResult]], *args: Any) -> Solved[PackRes
 
 def _planner(settings: PackSettings, say: Callable[[str], None]) -> sizing.PlanFn:
     """The solver as calibration sees it: a placement for a sized inventory, within a share of
-    the time limit (no frontier, which only the final plan shows), cluster by cluster."""
+    the time limit (no frontier, which only the final plan shows, and no spare: candidates
+    compare by how tightly they pack, and the room check would cost each of them), cluster by
+    cluster."""
     from vmplan.fleet import Where
     from vmplan.fleet.packing import pack_fleet
 
     def plan(inv: Inventory, share: float) -> IntArray | None:
-        quick = replace(settings, time_limit=settings.time_limit * share, frontier=False)
+        quick = replace(settings, time_limit=settings.time_limit * share, frontier=False, spare=0)
         say("calibrating the sizing")
         result = pack_fleet(inv, quick, Where(1)).merged
         return result.plan.target if result.plan.feasible else None

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
+import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,6 +14,10 @@ from vmplan import __version__, timefmt
 from vmplan.commands import inputs, options, output
 from vmplan.commands.outcome import Outcome
 from vmplan.render.escape import printable
+
+if TYPE_CHECKING:
+    from vmplan.model import Inventory, Plan
+    from vmplan.sizing import Replay
 
 DEFAULT_OUTPUT = Path("vmplan-report.html")
 
@@ -81,7 +86,8 @@ def report(
     inv = timefmt.in_zone(read.inventory.with_limits(cpu, memory), zone)
     target = inputs.read_plan(plan, inv) if plan is not None else None
     read_files = (*read.files, *([plan] if plan is not None else []))
-    data = report_model.build(inv, target, None if plan is None else str(plan))
+    replayed = _replay_on_other_series(inv, plan, target) if plan and target else None
+    data = report_model.build(inv, target, None if plan is None else str(plan), replay=replayed)
     if format is ReportFormat.TEXT:
         if output.to_stdout(out) and sys.stdout.isatty():
             report_text.rich_table(output.stdout_console(), data)
@@ -93,3 +99,22 @@ def report(
     output.write_output(html.document(data, f"vmplan {__version__}"), destination, read_files)
     output.confirm(destination)
     return Outcome.OK
+
+
+def _replay_on_other_series(inv: Inventory, path: Path, plan: Plan) -> Replay | None:
+    """The plan's placement replayed on ``inv`` (``vmplan backtest``'s numbers) when the plan
+    was made on other series: its own replay on the history it was made from (``sizing.history``,
+    which pack and evacuate write) differs from this one. A plan that does not record it (written
+    by hand, or by an older vmplan) is shown as it is."""
+    from vmplan.sizing import replay
+
+    try:  # read_plan has validated the file; only the recorded replay is looked up here
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    about = doc.get("sizing") if isinstance(doc, dict) else None
+    recorded = about.get("history") if isinstance(about, dict) else None
+    if not isinstance(recorded, dict):
+        return None
+    result = replay(inv, plan.target)
+    return None if recorded == result.summary() else result

@@ -3,10 +3,13 @@ openstack, for the operator to read, dry-run and run."""
 
 from __future__ import annotations
 
+import enum
+import json
 import os
 import shlex
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +18,19 @@ from vmplan.commands import inputs, options, output
 from vmplan.commands.outcome import Outcome
 from vmplan.problems import InputError
 from vmplan.scripts import URI_TOOLS, ScriptOptions, Tool, file_digests, render_script
+
+if TYPE_CHECKING:
+    from vmplan.model import Inventory, Plan
+
+ScriptShortcutOpt = Annotated[
+    Tool | None,
+    typer.Option(
+        "--script",
+        help="Write the plan as a script for this tool (as vmplan script --for TOOL would from "
+        "the JSON plan) instead of the plan.",
+        show_default=False,
+    ),
+]
 
 PlanArg = Annotated[
     Path,
@@ -91,8 +107,9 @@ def script(
     inv = read.inventory
     parsed = inputs.read_file(plan, lambda text: read_matching_plan(text, str(plan), inv), "plan")
     id_map = inputs.read_file(ids, lambda text: read_ids(text, str(ids))) if ids else {}
-    try:
-        settings = ScriptOptions(
+
+    def settings() -> ScriptOptions:
+        return ScriptOptions(
             inputs=file_digests(paths),
             command_line=_command_line(plan, tool, paths, uri, words, ids, out),
             version=__version__,
@@ -100,20 +117,90 @@ def script(
             extra=words,
             ids=id_map,
         )
-        text = render_script(parsed, inv, tool, settings)
+
+    write_script(parsed, inv, tool, settings, out, (*read.files, plan, *([ids] if ids else [])))
+    return Outcome.OK
+
+
+def write_script(
+    plan: Plan,
+    inv: Inventory,
+    tool: Tool,
+    settings: Callable[[], ScriptOptions],
+    out: Path | None,
+    inputs_read: Sequence[Path],
+) -> None:
+    """Render and write the script (executable with ``-o``); exit 2 for what cannot be run."""
+    try:
+        text = render_script(plan, inv, tool, settings())
     except InputError as exc:
         inputs.fail_problems(exc.problems)
     except OSError as exc:  # an inventory file vanished between loading and hashing
         output.fail(f"cannot read {exc.filename}: {exc.strerror}")
     except ValueError as exc:  # a name no program argument can carry
         output.fail(str(exc))
-    output.write_output(text, out, (*read.files, plan, *([ids] if ids else [])))
+    output.write_output(text, out, inputs_read)
     if not output.to_stdout(out) and out is not None and out.resolve().is_file():
         mask = os.umask(0)
         os.umask(mask)
         out.resolve().chmod(0o777 & ~mask)  # a script: executable by whoever may read it
     output.confirm(out)
+
+
+def shortcut(
+    plan_json: str,
+    inv: Inventory,
+    tool: Tool,
+    paths: Sequence[Path],
+    command_line: str,
+    out: Path | None,
+    inputs_read: Sequence[Path],
+) -> Outcome:
+    """``pack|evacuate ... --script TOOL``: the plan those commands would write with ``-f json``,
+    read back as ``vmplan script`` reads a plan file, then written as ``vmplan script`` writes it
+    (so the two give the same bytes but for the command line in the header). An infeasible plan
+    writes no script (exit 1)."""
+    from vmplan.planmatch import read_matching_plan
+
+    if json.loads(plan_json).get("feasible") is not True:
+        output.stderr_console().print(
+            "No feasible plan: no script written (run without --script to see why).",
+            soft_wrap=True,
+            markup=False,
+        )
+        return Outcome.FINDINGS
+    try:
+        parsed = read_matching_plan(plan_json, "the plan", inv)
+    except InputError as exc:
+        inputs.fail_problems(exc.problems)
+
+    def settings() -> ScriptOptions:
+        return ScriptOptions(
+            inputs=file_digests(paths), command_line=command_line, version=__version__
+        )
+
+    write_script(parsed, inv, tool, settings, out, inputs_read)
     return Outcome.OK
+
+
+def command_line(ctx: typer.Context) -> str:
+    """The command as given, rebuilt from its parameters that are not at their defaults (for
+    the header of a script written by the ``--script`` shortcut)."""
+    words: list[str] = []
+    positional: list[str] = []
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        if value is None or value == param.default or value is False or value == []:
+            continue
+        values = value if isinstance(value, list | tuple) else [value]
+        texts = [str(v.value if isinstance(v, enum.Enum) else v) for v in values]
+        if param.param_type_name == "argument":
+            positional += texts
+            continue
+        flag = min(param.opts, key=len)
+        for text in texts:
+            words += [flag] if value is True else [flag, text]
+    return shlex.join(["vmplan", ctx.info_name or "", *positional, *words])
 
 
 def _checked_options(

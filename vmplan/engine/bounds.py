@@ -48,9 +48,18 @@ class Bounds:
     bin_packing: int = 0  # L2 at every maximal sample and for memory
     exact: int | None = None  # the exact model's dual bound, when it ran
     columns: int | None = None  # distinct maximal samples, when they were found
+    spare: int = 0  # pack --spare N: N more hosts than any bound for N = 0
 
     @property
     def best(self) -> int:
+        """The best bound; with ``spare`` N, N more: once any N used hosts are evacuated, the
+        others hold every VM, so they are at least as many as a bound without spare."""
+        plain = self.plain
+        return plain + self.spare if plain else 0
+
+    @property
+    def plain(self) -> int:
+        """The best bound without spare."""
         return max(v for v in self.values().values())
 
     def values(self) -> dict[str, int]:
@@ -66,8 +75,8 @@ class Bounds:
         return out
 
     def binding(self) -> list[str]:
-        """The names of the bounds that reach the best value."""
-        best = self.best
+        """The names of the bounds that reach the best value (without spare)."""
+        best = self.plain
         return [k for k, v in self.values().items() if v == best]
 
     def explain(self) -> str:
@@ -78,7 +87,8 @@ class Bounds:
             "bin_packing": "bin packing",
             "exact": "exact model",
         }
-        return ", ".join(f"{names[k]} {v}" for k, v in self.values().items())
+        text = ", ".join(f"{names[k]} {v}" for k, v in self.values().items())
+        return f"{text}, plus {self.spare} spare" if self.spare else text
 
 
 def _cover(caps: FloatArray, need: float) -> int:

@@ -27,7 +27,7 @@ limit with which the evacuation would fit (:mod:`.reasons`).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -170,8 +170,15 @@ def evacuable(
     settings: EvacuateSettings | None = None,
     progress: Progress | None = None,
     current: IntArray | None = None,
+    hosts: Sequence[int] | None = None,
+    explain: bool = True,
+    room: bool = True,
 ) -> list[Verdict]:
-    """For every host, whether it could be evacuated now (on the whole series, all rules).
+    """For every host (or only ``hosts``), whether it could be evacuated now (on the whole
+    series, all rules). ``explain=False`` leaves a failed verdict's reasons and limit hints out
+    (what costs most when a host fails; ``pack --spare`` only needs the verdict); ``room=False``
+    tries no room-making moves (a stricter, much cheaper verdict: a host it passes, the full
+    search passes too).
 
     The inventory is prepared once and every host is tried from the same state. A placement that
     needs no room-making can always be ordered (its moves only fill open hosts up to their final
@@ -185,11 +192,12 @@ def evacuable(
     limits: dict[tuple[float | None, float | None], Prepared] = {}
     verifier: Verifier | None = None  # today's loads, summed once when first needed
     out = []
-    for h, host in enumerate(inv.hosts):
-        say(f"{host.name} ({h + 1}/{len(inv.hosts)})")
+    tried = range(len(inv.hosts)) if hosts is None else hosts
+    for k, h in enumerate(tried):
+        say(f"{inv.hosts[h].name} ({k + 1}/{len(tried)})")
         named = frozenset({h})
         deadline = time.monotonic() + settings.time_limit
-        outcome = _solve(prep, named, deadline, improve_headroom=False, say=None)
+        outcome = _solve(prep, named, deadline, improve_headroom=False, say=None, room=room)
         if outcome.feasible:
             best = outcome.feasible[0]
             if _orderable(prep, best, outcome.leaving, named, settings):
@@ -203,6 +211,9 @@ def evacuable(
             why = (NO_SAFE_ORDER,)
             moving = np.flatnonzero(prep.current == h).tolist()
             out.append(Verdict(h, False, 0, tuple(Unplaced(v, why) for v in moving)))
+            continue
+        if not explain:
+            out.append(Verdict(h, False, 0))
             continue
         assert outcome.failure is not None
         missing = unplaced(prep, outcome.failure, named, _closed(inv, named))

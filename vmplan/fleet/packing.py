@@ -13,6 +13,7 @@ from vmplan.fleet.run import Solved, Where, solve
 from vmplan.fleet.split import Part, split
 from vmplan.model import Inventory
 from vmplan.pack import PackResult, PackSettings, Progress, pack
+from vmplan.pack.spare import RoomCheck
 
 
 def pack_fleet(
@@ -24,14 +25,22 @@ def pack_fleet(
         runs = "in this process" if where.jobs <= 1 else f"on {where.jobs} processes"
         runs = f"on the Dask scheduler {where.scheduler}" if where.scheduler else runs
         (say or (lambda _m: None))(f"packing {len(parts)} clusters {runs}")
-    local = partial(pack, settings=settings, progress=say)
+    local = partial(pack, settings=settings, progress=say, room=_room(settings))
     results = solve(parts, partial(_pack_quietly, settings), where, local)
     return Solved(_merged(inv, parts, results), parts, tuple(results))
 
 
 def _pack_quietly(settings: PackSettings, inv: Inventory) -> PackResult:
-    """One cluster's task (it pickles: no progress callback crosses a process)."""
-    return pack(inv, settings, None)
+    """One cluster's task (it pickles: no progress callback or room check crosses a process)."""
+    return pack(inv, settings, None, _room(settings))
+
+
+def _room(settings: PackSettings) -> RoomCheck | None:
+    """The evacuation check ``--spare`` needs, built where the cluster is packed (the fleet sits
+    above pack and evacuate, which never import each other)."""
+    from vmplan.evacuate.room import spare_check
+
+    return spare_check(settings.spare, settings) if settings.spare else None
 
 
 def _merged(inv: Inventory, parts: Sequence[Part], results: Sequence[PackResult]) -> PackResult:

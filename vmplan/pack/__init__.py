@@ -6,7 +6,9 @@ always, the walk from today's placement, the balanced fixed-H construction, more
 the exact MILP on small instances) and keeps the best verified result. Results compare by (hosts
 used, migrations). The lower bound is the best of :mod:`vmplan.engine.bounds` and the MILP's dual
 bound. The chosen placement is scheduled into safe waves (:mod:`vmplan.engine.schedule`) and
-re-verified by :mod:`vmplan.engine.verify` before it is returned. When no better plan can be put
+re-verified by :mod:`vmplan.engine.verify` before it is returned. With ``--spare N`` the best
+candidates first get room for maintenance (:mod:`.spare`), each used host's evacuation verified,
+and the lower bound is N more than one without spare. When no better plan can be put
 into safe waves, today's placement (repaired, when it must be) is the answer, never a false
 "infeasible".
 """
@@ -26,12 +28,14 @@ from vmplan.engine.schedule import finish_plan
 from vmplan.engine.state import Hosts
 from vmplan.model import Command, IntArray, Inventory, MoveKind, Plan, Reason, Unplaced
 from vmplan.pack import portfolio as pf
+from vmplan.pack import spare
 from vmplan.pack.consolidate import repair
 from vmplan.pack.portfolio import Candidate, PackSettings, Portfolio, Progress
 from vmplan.pack.result import FrontierPoint, PackResult, pareto
+from vmplan.pack.spare import RoomCheck
 from vmplan.units import plural
 
-__all__ = ["FrontierPoint", "PackResult", "PackSettings", "Progress", "pack"]
+__all__ = ["FrontierPoint", "PackResult", "PackSettings", "Progress", "RoomCheck", "pack"]
 
 #: How many of the best placements are scheduled before falling back to fewer migrations.
 CANDIDATES_SCHEDULED = 4
@@ -39,11 +43,20 @@ CANDIDATES_SCHEDULED = 4
 FALLBACKS = 6
 
 
-def pack(inv: Inventory, settings: PackSettings, progress: Progress | None = None) -> PackResult:
+def pack(
+    inv: Inventory,
+    settings: PackSettings,
+    progress: Progress | None = None,
+    room: RoomCheck | None = None,
+) -> PackResult:
+    """The best verified plan; with ``settings.spare`` N > 0, ``room`` checks that N hosts of a
+    placement can be evacuated (:mod:`.spare`), and only placements that pass are planned."""
+    if settings.spare and room is None:
+        raise ValueError("pack: spare > 0 needs a room check")
     started = time.monotonic()
     say = progress or (lambda _msg: None)
     items = build(inv)
-    bounds = bounds_mod.lower_bounds(inv, items)
+    bounds = replace(bounds_mod.lower_bounds(inv, items), spare=settings.spare)
     say(f"lower bound {bounds.best} hosts ({bounds.explain()})")
     if items.contradictions:
         return _contradiction(inv, bounds, items.contradictions)
@@ -57,7 +70,7 @@ def pack(inv: Inventory, settings: PackSettings, progress: Progress | None = Non
     )
     p.lower = bounds.best
     _search(p, started)
-    return _finish(p)
+    return _finish(p, room if settings.spare else None)
 
 
 def _search(p: Portfolio, started: float) -> None:
@@ -75,15 +88,21 @@ def _search(p: Portfolio, started: float) -> None:
     pf.run_exact(p)
 
 
-def _finish(p: Portfolio) -> PackResult:
+def _finish(p: Portfolio, room: RoomCheck | None) -> PackResult:
     inv, settings = p.inv, p.settings
     if not p.candidates:
         if p.over_budget:
             return _over_budget(inv, p.bounds, settings, min(p.over_budget))
         return _infeasible(inv, p.items, p.bounds, np.array(p.failed), p.walk.state)
+    if room is not None:
+        spare.apply(p, room)
+        if not p.candidates:
+            return _no_room(inv, p.bounds, settings.spare)
     chosen, plan = _schedule_best(p)
     if chosen is None and not p.walked:  # no plan found so far has a safe order: walk from today
         pf.walk_today(p, time.monotonic() + settings.time_limit * 0.05)
+        if room is not None:
+            spare.apply(p, room)
         chosen, plan = _schedule_best(p)
     if chosen is not None:
         plan = replace(plan, notes=(*plan.notes, *_explain(p, plan)))
@@ -197,6 +216,18 @@ def _over_budget(
         f"no plan fits within --max-migrations {settings.max_migrations}: the cheapest valid plan "
         f"found needs {needed} migrations (moving VMs off maintenance hosts, fixing overloads and "
         "rules, and temporary stops count)"
+    )
+    plan = Plan(
+        Command.PACK, False, inv.current, inv.current, (), bounds.best, False, notes=(note,)
+    )
+    return PackResult(plan, bounds, (), "none")
+
+
+def _no_room(inv: Inventory, bounds: bounds_mod.Bounds, n: int) -> PackResult:
+    note = (
+        f"no placement found keeps room to evacuate {plural(n, 'host')} onto the others, even "
+        "with every freed host re-opened (a host no other host can take over, or a rule); "
+        "--spare 0 plans without that room"
     )
     plan = Plan(
         Command.PACK, False, inv.current, inv.current, (), bounds.best, False, notes=(note,)

@@ -53,6 +53,8 @@ GUESS = 0.04
 #: On large fleets with at least this budget (seconds) one balanced try runs before first-fit
 #: (there first-fit costs more than a balanced construction and rarely wins).
 EARLY_BALANCED_S = 2.0
+#: The name of the candidate that keeps today's placement (repaired), the fallback.
+KEEP_TODAY = "keep today's placement"
 #: Restarts of the balanced construction (new seeds) once the search over H is done.
 RESTARTS = 8
 
@@ -61,6 +63,7 @@ RESTARTS = 8
 class PackSettings(Settings):
     max_migrations: int | None = None
     frontier: bool = False  # on large fleets, also walk from today's placement for the trade-off
+    spare: int = 0  # hosts of the result that must be evacuable onto the others (see .spare)
 
 
 @dataclass(slots=True)
@@ -156,7 +159,7 @@ def keep_today(p: Portfolio) -> None:
         s = p.walk.state
         p.keep(
             Candidate(
-                "keep today's placement",
+                KEEP_TODAY,
                 s.where.copy(),
                 dict(p.walk.reasons),
                 len(s.used()),
@@ -256,7 +259,7 @@ def run_exact(p: Portfolio) -> None:
     p.proven = result.optimal_migrations and (proven or result.optimal_hosts)
     if not p.proven:
         p.stopped.append("exact")
-    p.lower = max(p.lower, result.lower_bound)
+    p.lower = max(p.lower, p.bounds.best)
     if result.where is not None:
         state = Hosts(p.inv, p.items, result.where)
         p.keep(

@@ -397,6 +397,20 @@ def waves(report: Report) -> str:
     )
 
 
+def _replay(report: Report) -> str:
+    """The plan replayed on these series (``vmplan backtest``'s numbers), when made on others."""
+    from vmplan.render import report_text
+
+    lines = report_text.replay_lines(report)
+    if not lines:
+        return ""
+    head, *hosts, total = lines
+    items = "".join(f"<li>{_h(line)}</li>" for line in hosts)
+    return (
+        f'<section class="replay"><h2>{_h(head)}</h2><p>{_h(total)}</p><ul>{items}</ul></section>'
+    )
+
+
 def _reading_note(report: Report) -> str:
     inv = report.inventory
     tz = "time since the first sample"
@@ -443,6 +457,7 @@ def document(report: Report, generator: str) -> str:
         f'<meta name="generator" content="{_h(generator)}">'
         f"<title>{_h(title)}</title><style>{CSS}</style></head><body>"
         f'<header><h1>{_h(title)}</h1><p class="sub">{_h(sub)}</p></header>'
-        f"{summary(report)}{fleet(report)}{overview(report)}{hosts}{waves(report)}{_reading_note(report)}"
+        f"{summary(report)}{_replay(report)}{fleet(report)}{overview(report)}{hosts}"
+        f"{waves(report)}{_reading_note(report)}"
         "</body></html>\n"
     )

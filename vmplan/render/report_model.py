@@ -28,6 +28,7 @@ from vmplan.model import (
     host_loads,
     host_memory_use,
 )
+from vmplan.sizing.replay import Replay
 
 TOP_N = 6  # VMs named on every host that has them; more while "other" is large
 MAX_NAMED = 12  # the palette's slots
@@ -88,6 +89,7 @@ class Report:
     hosts_after: int | None
     top_n: int  # contributors with a layer of their own, at least
     contradictions: tuple[str, ...] = ()  # what the plan claims and the data contradicts
+    replay: Replay | None = None  # the plan replayed on these series, when made on other ones
 
     @property
     def freed(self) -> tuple[HostRow, ...]:
@@ -163,9 +165,15 @@ def _panels(inv: Inventory, placement: IntArray, top_n: int) -> list[Panel]:
 
 
 def build(
-    inv: Inventory, plan: Plan | None = None, plan_file: str | None = None, top_n: int = TOP_N
+    inv: Inventory,
+    plan: Plan | None = None,
+    plan_file: str | None = None,
+    top_n: int = TOP_N,
+    replay: Replay | None = None,
 ) -> Report:
-    """The report of ``inv`` today and, when ``plan`` is given, of its target placement."""
+    """The report of ``inv`` today and, when ``plan`` is given, of its target placement;
+    ``replay`` is that placement replayed on ``inv``'s series (``vmplan backtest``'s numbers),
+    given when the plan was made on other series (a later inventory)."""
     before = _panels(inv, inv.current, top_n)
     after = _panels(inv, plan.target, top_n) if plan is not None else None
     evacuated = set(plan.evacuated) if plan is not None else set()
@@ -191,6 +199,7 @@ def build(
         hosts_after=None if after is None else sum(1 for p in after if p.vms),
         top_n=top_n,
         contradictions=() if plan is None else contradictions(inv, plan, tuple(rows)),
+        replay=replay,
     )
 
 

@@ -115,8 +115,25 @@ def plain(report: Report) -> str:
     lines = [
         "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in table
     ]
-    footer = [curve_legend(report, SPARK_WIDTH), summary_line(report)]
+    footer = [curve_legend(report, SPARK_WIDTH), summary_line(report), *replay_lines(report)]
     return "\n".join([*lines, "", *footer]) + "\n"
+
+
+def replay_lines(report: Report) -> list[str]:
+    """The plan replayed on these series (``vmplan backtest``'s lines), when made on others."""
+    from vmplan.render import sizing as render_sizing
+
+    if report.replay is None:
+        return []
+    inv, result = report.inventory, report.replay
+    return [
+        REPLAY_HEAD,
+        *render_sizing.replay_lines(inv, result),
+        render_sizing.replay_summary(result),
+    ]
+
+
+REPLAY_HEAD = "The plan was made on other series; replayed on these:"
 
 
 def _fixed_width(report: Report) -> int:
@@ -167,3 +184,5 @@ def rich_table(console: Console, report: Report) -> None:
     wide.print(table)
     console.print(Text(curve_legend(report, width), style="dim"), soft_wrap=True)
     console.print(Text(summary_line(report), style="bold"), soft_wrap=True)
+    for extra in replay_lines(report):
+        console.print(Text(extra), soft_wrap=True)
