@@ -94,7 +94,7 @@ def test_unknown_keys_offer_the_closest_valid_key(problems_of):
             5,
             "hosts[0].memroy",
             "unknown key 'memroy' (did you mean 'memory'?); "
-            "expected one of name, cpus, memory, maintenance, limits, cluster",
+            "expected one of name, cpus, memory, maintenance, limits, cluster, prefer",
         ),
         (
             "bad/unknown-keys.yaml",

@@ -28,6 +28,13 @@ class RuleKind(enum.StrEnum):
     PIN = "pin"
 
 
+class Preference(enum.StrEnum):
+    """Which hosts the operator would rather keep or free, among plans with as many hosts."""
+
+    KEEP = "keep"
+    FREE = "free"
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     kind: RuleKind
@@ -47,6 +54,7 @@ class Host:
     maintenance: bool
     where: Position
     cluster: str = ""  # "" is the one unnamed cluster of hosts that name none
+    prefer: Preference | None = None  # None: no preference
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +64,9 @@ class VM:
     vcpus: int
     memory_bytes: int
     where: Position
+
+
+_WEIGHT = {None: 0, Preference.FREE: 1, Preference.KEEP: -1}
 
 
 def _readonly(a: npt.NDArray[np.generic]) -> None:
@@ -80,6 +91,7 @@ class Inventory:
     host_cores: FloatArray = field(init=False)
     host_memory: FloatArray = field(init=False)
     maintenance: BoolArray = field(init=False)
+    preference: IntArray = field(init=False)  # per host: 1 prefer free, -1 prefer keep, 0 none
     vcpus: FloatArray = field(init=False)
     memory: FloatArray = field(init=False)  # per VM, bytes
     current: IntArray = field(init=False)  # today's placement
@@ -96,6 +108,7 @@ class Inventory:
                 [h.memory_bytes * h.memory_limit for h in self.hosts], dtype=np.float64
             ),
             "maintenance": np.array([h.maintenance for h in self.hosts], dtype=np.bool_),
+            "preference": np.array([_WEIGHT[h.prefer] for h in self.hosts], dtype=np.int64),
             "vcpus": np.array([v.vcpus for v in self.vms], dtype=np.float64),
             "memory": np.array([v.memory_bytes for v in self.vms], dtype=np.float64),
             "current": np.array(

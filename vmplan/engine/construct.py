@@ -4,6 +4,18 @@ Items go in decreasing size (by peak share, or by the norm of the series); each 
 (or the fullest) used host that takes it at every sample, else opens the largest unused host.
 The bins are then relabelled onto today's hosts (an assignment problem) so that as many VMs as
 possible stay where they are.
+
+The relabelling minimises, over assignments of bins b to distinct hosts h where b fits,
+
+    sum_b  M * pref[h] - weight[b, h],    M = sum of all weights + 1,
+
+where ``weight[b, h]`` is the memory (bytes, +1 per VM) of bin b's VMs that sit on h today and
+``pref[h]`` is 1 for ``prefer: free``, -1 for ``prefer: keep``, 0 otherwise. Since M exceeds any
+difference in weight, the preference comes first: the bins land on keep-marked hosts before
+unmarked ones and on free-marked hosts last, even when that moves more memory; among labellings
+that honour the preferences as well, the most memory stays. That is the order the pack portfolio
+ranks plans in (hosts, preference, migrations). The number of bins is fixed, so a preference
+never costs a host; a pair that does not fit costs more than any sum of allowed pairs.
 """
 
 from __future__ import annotations
@@ -163,9 +175,15 @@ def relabel(inv: Inventory, items: Items, state: Hosts, before_vms: IntArray) ->
         & (state.mem[bins][:, None] <= state.mem_cap[open_hosts][None, :])
         & (state.peak[bins][:, None] <= state.cap[open_hosts][None, :])
     )
-    # the most weight over assignments of every bin to a host of its own; a pair that does not
-    # fit costs more than all the weight there is, so it is used only when nothing else works
-    cost = np.where(feasible, -weight, weight.sum() + 1.0)
+    # the preference first, then the most weight, over assignments of every bin to a host of
+    # its own (see the module doc); a pair that does not fit costs more than any allowed sum, so
+    # it is used only when nothing else works
+    big = weight.sum() + 1.0
+    pref = inv.preference[open_hosts]
+    if pref.any():
+        cost = np.where(feasible, big * pref[None, :] - weight, big * (2 * bins.size + 1))
+    else:
+        cost = np.where(feasible, -weight, big)
     cols = assign(cost)
     rows = np.arange(bins.size)
     if not feasible[rows, cols].all():  # some bin has no host of its own

@@ -25,7 +25,7 @@ from vmplan.inventory.specs import (
     VmSpec,
 )
 from vmplan.inventory.walker import Walker
-from vmplan.model import FloatArray, RuleKind
+from vmplan.model import FloatArray, Preference, RuleKind
 from vmplan.problems import did_you_mean
 
 Keys = dict[str, tuple[yn.Node, yn.Node]]
@@ -42,7 +42,15 @@ def host(w: Walker, node: yn.Node, path: str, spec: FileSpec) -> None:
     maintenance = _get(keys, "maintenance", lambda n: w.boolean(n, f"{path}.maintenance"), False)
     limits = _get(keys, "limits", lambda n: w.limits(n, f"{path}.limits")) or {}
     cluster = _get(keys, "cluster", lambda n: w.name(n, f"{path}.cluster"), "")
-    if name is None or cores is None or memory is None or maintenance is None or cluster is None:
+    prefer = _get(keys, "prefer", lambda n: _enum(w, n, f"{path}.prefer", Preference, "preference"))
+    if (
+        name is None
+        or cores is None
+        or memory is None
+        or maintenance is None
+        or cluster is None
+        or ("prefer" in keys and prefer is None)
+    ):
         if name is not None:
             spec.broken_names.add(name)
         return
@@ -57,6 +65,7 @@ def host(w: Walker, node: yn.Node, path: str, spec: FileSpec) -> None:
             w.at(keys["name"][1]),
             path,
             cluster,
+            prefer,
         )
     )
 
@@ -161,16 +170,24 @@ def rule(w: Walker, node: yn.Node, path: str, spec: FileSpec) -> None:
 
 
 def _rule_kind(w: Walker, node: yn.Node, path: str) -> RuleKind | None:
-    kinds = [k.value for k in RuleKind]
+    return _enum(w, node, path, RuleKind, "rule type")
+
+
+E = TypeVar("E", RuleKind, Preference)
+
+
+def _enum(w: Walker, node: yn.Node, path: str, kind: type[E], what: str) -> E | None:
+    """One of the values of ``kind``; an unknown one is an error with the closest spelling."""
+    values = [k.value for k in kind]
     text = w.name(node, path)
     if text is None:
         return None
-    if text in kinds:
-        return RuleKind(text)
+    if text in values:
+        return kind(text)
     w.error(
         node,
         path,
-        f"unknown rule type '{text}'{did_you_mean(text, kinds)}; expected one of {', '.join(kinds)}",
+        f"unknown {what} '{text}'{did_you_mean(text, values)}; expected one of {', '.join(values)}",
     )
     return None
 

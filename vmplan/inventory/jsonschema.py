@@ -14,7 +14,7 @@ from vmplan.inventory.specs import (
     TOP_KEYS,
     VM_KEYS,
 )
-from vmplan.model import RuleKind
+from vmplan.model import Preference, RuleKind
 
 SCHEMA_ID = "https://vmplan.dev/schema/inventory-v1.json"
 
@@ -81,6 +81,11 @@ def inventory_schema() -> dict[str, Any]:
                 **_NAME,
                 "description": "The cluster the host belongs to; VMs move only within their "
                 "host's cluster (default: one unnamed cluster).",
+            },
+            "prefer": {
+                "enum": [p.value for p in Preference],
+                "description": "Among plans with as many hosts, keep this host or free it "
+                "(default: no preference).",
             },
         },
         HOST_KEYS,

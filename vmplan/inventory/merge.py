@@ -130,6 +130,7 @@ def _hosts(
                     h.maintenance,
                     h.where,
                     h.cluster,
+                    h.prefer,
                 )
             )
     return hosts, seen

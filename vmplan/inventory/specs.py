@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from vmplan.model import FloatArray, RuleKind
+from vmplan.model import FloatArray, Preference, RuleKind
 from vmplan.problems import Position
 
 T = TypeVar("T")
@@ -17,7 +17,7 @@ T = TypeVar("T")
 SUPPORTED_VERSIONS = (1,)
 TOP_KEYS = ("version", "interval", "start", "limits", "hosts", "vms", "rules", "cpu_series")
 LIMIT_KEYS = ("cpu", "memory")
-HOST_KEYS = ("name", "cpus", "memory", "maintenance", "limits", "cluster")
+HOST_KEYS = ("name", "cpus", "memory", "maintenance", "limits", "cluster", "prefer")
 VM_KEYS = ("name", "host", "vcpus", "memory", "cpu")
 RULE_KEYS = ("type", "vms", "hosts", "name")
 #: Upper bounds of a host's cores and a VM's vCPUs: far past any machine, and far inside what
@@ -45,6 +45,7 @@ class HostSpec:
     where: Position  # of the name
     path: str  # e.g. "hosts[3]": its place in the file
     cluster: str = ""  # "": the unnamed cluster
+    prefer: Preference | None = None
 
 
 @dataclass(slots=True, eq=False)

@@ -3,7 +3,8 @@
 Repair moves only what must move: VMs on hosts in maintenance or on hosts they may not use,
 members of split affinity groups, anti-affinity partners that share a host, and the largest
 contributors of overloaded hosts. Then, repeatedly, the least-loaded used host is emptied into the
-room left on the other used hosts (best fit, with one-step ejections: a VM on the receiving host
+room left on the other used hosts (hosts marked ``prefer: free`` are tried first and those marked
+``prefer: keep`` last, whatever their load) (best fit, with one-step ejections: a VM on the receiving host
 steps aside to a third host to make room). Every freed host is a point of the trade-off frontier
 between hosts and migrations; VMs on kept hosts move only to make room.
 """
@@ -165,7 +166,9 @@ def free_hosts(
         fill = np.maximum(
             s.peak[used] / s.cap[used], s.mem[used] / np.maximum(s.mem_cap[used], 1.0)
         )
-        order = used[np.lexsort((used, fill, s.count[used]))]
+        # free-marked hosts first, keep-marked last; then fewest items, then least full
+        pref = s.inv.preference[used]
+        order = used[np.lexsort((used, fill, s.count[used], -pref))]
         for h in order[:tries].tolist():
             if time.monotonic() >= deadline:
                 return False

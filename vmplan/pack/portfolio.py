@@ -17,8 +17,9 @@ placement and why each item moves); the caller schedules the best one. Order and
 7. ``run_exact``: the MILP on small instances, which can prove optimality.
 
 Every constructed placement is relabelled onto today's hosts and then settled (items sent back to
-their host of today where it still takes them), so among plans with the fewest hosts the fewest
-migrations win.
+their host of today where it still takes them). Candidates rank by (hosts, preference penalty,
+migrations): among plans with the fewest hosts, the one that best honours the hosts' ``prefer``
+(:func:`preference_penalty`), then the fewest migrations, wins. A preference never costs a host.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class Candidate:
     reasons: dict[int, Reason]
     hosts: int
     migrations: int
+    penalty: int = 0  # see preference_penalty; set when the portfolio keeps it
 
 
 @dataclass(slots=True)
@@ -118,6 +120,7 @@ class Portfolio:
         return self.deadline - time.monotonic()
 
     def keep(self, c: Candidate) -> None:
+        c.penalty = preference_penalty(self.inv, c.where)
         self.frontier.append((c.hosts, c.migrations))
         budget = self.settings.max_migrations
         if budget is None or c.migrations <= budget:
@@ -149,8 +152,15 @@ class Portfolio:
         self.say(f"{name}: {alt.frontier[-1][0]} hosts")
 
 
-def rank(c: Candidate) -> tuple[int, int]:
-    return (c.hosts, c.migrations)
+def rank(c: Candidate) -> tuple[int, int, int]:
+    return (c.hosts, c.penalty, c.migrations)
+
+
+def preference_penalty(inv: Inventory, where: IntArray) -> int:
+    """Used hosts marked ``prefer: free`` plus unused hosts marked ``prefer: keep``."""
+    used = np.zeros(len(inv.hosts), dtype=np.bool_)
+    used[where[where >= 0]] = True
+    return int(((inv.preference > 0) & used).sum() + ((inv.preference < 0) & ~used).sum())
 
 
 def keep_today(p: Portfolio) -> None:

@@ -27,7 +27,7 @@ import numpy as np
 
 from vmplan.engine.state import Hosts
 from vmplan.model import IntArray, Inventory, MoveKind, Reason
-from vmplan.pack.portfolio import KEEP_TODAY, Candidate, Portfolio, rank
+from vmplan.pack.portfolio import KEEP_TODAY, Candidate, Portfolio, preference_penalty, rank
 
 #: (inventory with the freed hosts closed, VM placement) -> the used hosts that fail the check
 RoomCheck = Callable[[Inventory, IntArray], list[int]]
@@ -95,7 +95,9 @@ def make_room(p: Portfolio, c: Candidate, check: RoomCheck) -> Candidate | None:
         if not bad:
             name = c.name if rounds == 0 else f"{c.name}, {rounds} host(s) re-opened for room"
             migrations = int((target != inv.current).sum())
-            return Candidate(name, state.where.copy(), reasons, len(state.used()), migrations)
+            where = state.where.copy()
+            penalty = preference_penalty(inv, where)
+            return Candidate(name, where, reasons, len(state.used()), migrations, penalty)
         bad = [h for h in bad if state.count[h]]
         free = _freed(p, state, tried, _stuck(p, state, bad))
         if free.size == 0:
