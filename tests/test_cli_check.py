@@ -327,7 +327,7 @@ def test_colour_on_a_terminal_unless_no_color(
 def test_help_lists_the_commands(runner: CliRunner) -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    listed = re.findall(r"^│ (\w+) ", result.stdout, flags=re.MULTILINE)
+    listed = re.findall(r"^  (\w+) ", result.stdout, flags=re.MULTILINE)
     assert {"check", "pack", "evacuate", "schema"} <= set(listed), result.stdout
 
 

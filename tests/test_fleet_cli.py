@@ -4,6 +4,7 @@ Dask cluster; ``--cluster`` restricts a command to some clusters."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,11 +24,19 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def dask_address() -> Iterator[str]:
-    """A real LocalCluster: two worker processes of one thread, closed at the end."""
-    distributed = pytest.importorskip("distributed")
+def dask_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real LocalCluster: two worker processes of one thread, closed at the end (its scratch
+    space its own, not the shared one in /tmp that another run may hold)."""
+    if os.environ.get("CI") == "true":  # in CI the real scheduler must be there: fail, never skip
+        import distributed
+    else:
+        distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        local_directory=str(tmp_path_factory.mktemp("dask")),
     )
     try:
         yield cluster.scheduler_address

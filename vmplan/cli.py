@@ -39,6 +39,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Consolidation and maintenance planner for virtualised server fleets, on the whole CPU "
     "time series of every VM.",
@@ -80,7 +81,9 @@ def _exits(command: Callable[..., Outcome]) -> Callable[..., None]:
 
 
 def _register(name: str, module: Any) -> None:
-    app.command(name, epilog=getattr(module, "EPILOG", None))(_exits(getattr(module, name)))
+    command = getattr(module, name)
+    summary = (command.__doc__ or "").strip().splitlines()[0]  # whole, not cut at 45 characters
+    app.command(name, epilog=getattr(module, "EPILOG", None), short_help=summary)(_exits(command))
 
 
 for _name, _module in (
@@ -97,7 +100,8 @@ for _name, _module in (
 
 _sources = typer.Typer(no_args_is_help=True, help=import_.HELP)
 for _name, _command in import_.COMMANDS.items():
-    _sources.command(_name)(_exits(_command))
+    _summary = (_command.__doc__ or "").strip().splitlines()[0]
+    _sources.command(_name, short_help=_summary)(_exits(_command))
 app.add_typer(_sources, name="import")
 
 

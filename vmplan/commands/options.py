@@ -31,7 +31,7 @@ InventoryOpt = Annotated[
 InventoryArgs = Annotated[
     list[Path],
     typer.Argument(
-        metavar="INVENTORY...",
+        metavar="INVENTORY",
         help="Inventory files (YAML); several files merge.",
         show_default=False,
     ),
