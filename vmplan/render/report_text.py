@@ -58,6 +58,9 @@ def _status(row: HostRow) -> str:
             parts.append(f"over CPU limit {side}")
         if panel is not None and panel.over_memory:
             parts.append(f"over memory limit {side}")
+    shown = row.after if row.after is not None else row.before
+    if shown is not None and shown.vms:  # which resource is nearest its limit (as in the HTML)
+        parts.append(f"{'CPU' if shown.binds == 'cpu' else 'memory'} binds")
     return ", ".join(parts)
 
 
