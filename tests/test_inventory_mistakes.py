@@ -114,6 +114,22 @@ def test_quoted_header_and_cells_are_read(tmp_path: Path) -> None:
     assert inv.demand.ravel().tolist() == pytest.approx([0.4, 1.2, 0.82, 0.82])
 
 
+def test_a_quoted_header_name_may_hold_a_comma_or_a_quote(tmp_path: Path) -> None:
+    (tmp_path / "cpu.csv").write_text(
+        'timestamp,"web,01","o""brien"\n2026-11-02T00:00:00Z,10,20\n2026-11-02T00:05:00Z,30,40\n'
+    )
+    path = tmp_path / "inv.yaml"
+    path.write_text(
+        CSV_HEAD
+        + "vms:\n"
+        + '  - {name: "web,01", host: esx01, vcpus: 4, memory: 16GiB}\n'
+        + '  - {name: o"brien, host: esx01, vcpus: 4, memory: 16GiB}\n'
+    )
+    inv = load([path]).inventory
+    assert [v.name for v in inv.vms] == ["web,01", 'o"brien']
+    assert inv.demand.ravel().tolist() == pytest.approx([0.4, 1.2, 0.8, 1.6])
+
+
 def test_unused_csv_columns_are_warned(tmp_path: Path) -> None:
     (tmp_path / "cpu.csv").write_text("timestamp,web01,web02,web03,db01\n0,1,2,3,4\n")
     path = tmp_path / "inv.yaml"

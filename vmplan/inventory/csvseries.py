@@ -3,10 +3,12 @@
 Plain decimal cells are read by :mod:`.decimals`, anything else by numpy's ``loadtxt``; only when
 that fails or a value is out of range does a Python pass run, to report every kind of bad cell
 with its line and column (a mistake repeated in many cells once, with a count). An empty cell is
-a missing sample (NaN). Cells may be quoted (RFC 4180) when they hold no comma or quote.
+a missing sample (NaN). Cells may be quoted (RFC 4180); a header name may hold a comma or a quote.
 """
 
 from __future__ import annotations
+
+import csv
 
 import io
 import math
@@ -82,7 +84,7 @@ def parse_csv(
     if b'"' in data:  # RFC 4180 quotes around a cell: spaces instead, so columns stay true
         data = _QUOTED.sub(rb" \1 ", data)
     head, _, body = data.partition(b"\n")
-    header = head.decode("utf-8-sig", "replace").split(",")
+    header = _header_cells(head.decode("utf-8-sig", "replace"))
     if len(header) < 2 or header[0].strip().lower() not in ("timestamp", "time"):
         return None, [Problem.at(top, "", _header_problem(head, header), "input")]
     columns, at, problems = _columns(header, shown)
@@ -102,6 +104,14 @@ def parse_csv(
         stamps = [(line, stamp) for line, stamp in stamps if stamp.strip()]
     texts = tuple((line, stamp.decode("utf-8", "replace").strip()) for line, stamp in stamps)
     return CsvSeries(columns, values, texts, at), problems
+
+
+def _header_cells(line: str) -> list[str]:
+    """The header's names; a name quoted because it holds a comma or a quote is read as RFC 4180
+    says (``"web,01"``, ``"o""brien"``). Series cells are numbers and never need that."""
+    if '"' not in line:
+        return line.split(",")
+    return next(csv.reader([line]))
 
 
 #: A cell in double quotes that holds no comma, quote or line break.
