@@ -9,7 +9,6 @@ a missing sample (NaN). Cells may be quoted (RFC 4180); a header name may hold a
 from __future__ import annotations
 
 import csv
-
 import io
 import math
 import re
