@@ -248,6 +248,10 @@ def read_plan(
     are appended to it as warnings and skipped, and VMs of ``inv`` the plan does not name stay on
     their current host.
     """
+    if text.lstrip()[:1] not in ("{", "[", ""):  # the YAML form (vmplan pack -f yaml)
+        from vmplan.planyaml import read_yaml_plan
+
+        return read_yaml_plan(text, file, inv, warnings=warnings)
     duplicates = _DuplicateKeys()
     try:
         doc = json.loads(text, object_pairs_hook=duplicates, parse_int=_parse_int)
