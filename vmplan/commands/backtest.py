@@ -56,10 +56,9 @@ def backtest(
     from vmplan.sizing import replay
 
     fmt = output.plan_format(format, out)
-    cpu = options.percent(cpu_limit, "--cpu-limit")
-    memory = options.percent(memory_limit, "--memory-limit")
+    view = options.View.parse(cpu_limit, memory_limit)
     read = inputs.load_inventory(inventory, fmt.value, "backtest")
-    inv = read.inventory.with_limits(cpu, memory)
+    inv = view.apply(read.inventory)
     warnings: list[Problem] = []
     as_json = "backtest" if fmt.value == "json" else None
     target = inputs.read_file(

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from vmplan import sizing, timefmt
+from vmplan import sizing
 from vmplan.commands import clusters, inputs, options, output, sizing_options
 from vmplan.commands.outcome import Outcome
 from vmplan.model import Inventory
@@ -69,13 +69,10 @@ def check(
     from vmplan import checks  # loads only for this command
 
     fmt = format or (CheckFormat.GITHUB if output.on_github() else CheckFormat.TEXT)
-    cpu = options.percent(cpu_limit, "--cpu-limit")
-    memory = options.percent(memory_limit, "--memory-limit")
-    zone = options.zone(tz)
+    view = options.View.parse(cpu_limit, memory_limit, tz)
     console = output.capture_console(PlanFormat.TABLE)  # colour on a terminal only
     loaded = inputs.load_inventory(inventory, fmt.value, "check", text_to_stdout=True).loaded
-    chosen = clusters.select(loaded.inventory, cluster)
-    real = timefmt.in_zone(chosen.with_limits(cpu, memory), zone)
+    real = view.apply(clusters.select(loaded.inventory, cluster))
     inv, about = _sized(real, profile, envelope, size, risk)
     optional = [checks.evacuable.ID] if evacuable else []
     findings = sorted([*loaded.warnings, *checks.run(inv, optional=optional)], key=Problem.sort_key)

@@ -97,13 +97,11 @@ def evacuate(
         bandwidth=options.bandwidth(bandwidth),
         time_limit=time_limit,
     )
-    cpu = options.percent(cpu_limit, "--cpu-limit")
-    memory = options.percent(memory_limit, "--memory-limit")
-    zone = options.zone(tz)
+    view = options.View.parse(cpu_limit, memory_limit, tz)
     paths = inputs.inventory_paths(inventory, os.environ.get(options.ENV), Path.cwd())
     read = inputs.load_inventory(paths, fmt.value, "evacuate")
     output.show_warnings(read.loaded.warnings)
-    inv = timefmt.in_zone(clusters.select(read.inventory, cluster).with_limits(cpu, memory), zone)
+    inv = view.apply(clusters.select(read.inventory, cluster))
     named = host_indices(inv, hosts)
     if window and inv.start is None:
         output.fail("--window needs timestamps: add 'start' to the inventory")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +12,7 @@ import typer
 
 from vmplan import timefmt, units
 from vmplan.engine.settings import DEFAULT_BANDWIDTH
+from vmplan.model import Inventory
 from vmplan.render.formats import PlanFormat
 
 #: Where a command given no inventory looks (evacuate, script).
@@ -184,3 +186,23 @@ def zone(value: str | None) -> tzinfo | None:
         return timefmt.zone(value)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--tz") from None
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """``--cpu-limit``, ``--memory-limit`` and ``--tz``, parsed before anything is read (a bad
+    value is a usage error), then applied to the loaded inventory in one step."""
+
+    cpu: float | None
+    memory: float | None
+    zone: tzinfo | None = None
+
+    @classmethod
+    def parse(cls, cpu_limit: str | None, memory_limit: str | None, tz: str | None = None) -> View:
+        return cls(
+            percent(cpu_limit, "--cpu-limit"), percent(memory_limit, "--memory-limit"), zone(tz)
+        )
+
+    def apply(self, inv: Inventory) -> Inventory:
+        """``inv`` with the limits overridden and its times shown in the zone."""
+        return timefmt.in_zone(inv.with_limits(self.cpu, self.memory), self.zone)

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from vmplan import sizing, timefmt
+from vmplan import sizing
 from vmplan.commands import clusters, inputs, options, output, sizing_options
 from vmplan.commands import script as script_command
 from vmplan.commands.outcome import Outcome
@@ -113,12 +113,10 @@ def pack(
         frontier=frontier,
         spare=spare,
     )
-    cpu = options.percent(cpu_limit, "--cpu-limit")
-    memory = options.percent(memory_limit, "--memory-limit")
-    zone = options.zone(tz)
+    view = options.View.parse(cpu_limit, memory_limit, tz)
     read = inputs.load_inventory(inventory, fmt.value, "pack")
     output.show_warnings(read.loaded.warnings)
-    inv = timefmt.in_zone(clusters.select(read.inventory, cluster).with_limits(cpu, memory), zone)
+    inv = view.apply(clusters.select(read.inventory, cluster))
     chosen = sizing_options.spec(profile, envelope, size, risk)
     with output.progress("packing") as say:
         sized = sizing_options.apply(inv, chosen, _planner(settings, say))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vmplan import __version__, timefmt
+from vmplan import __version__
 from vmplan.commands import inputs, options, output
 from vmplan.commands.outcome import Outcome
 from vmplan.render.escape import printable
@@ -76,14 +76,12 @@ def report(
     """
     from vmplan.render import html, report_model, report_text  # load only for this command
 
-    cpu = options.percent(cpu_limit, "--cpu-limit")
-    memory = options.percent(memory_limit, "--memory-limit")
-    zone = options.zone(tz)
+    view = options.View.parse(cpu_limit, memory_limit, tz)
     errors = output.stderr_console()
     read = inputs.load_inventory(inventory, "text", "report")
     for warning in read.loaded.warnings:
         errors.print(printable(str(warning)), soft_wrap=True, markup=False)
-    inv = timefmt.in_zone(read.inventory.with_limits(cpu, memory), zone)
+    inv = view.apply(read.inventory)
     target = inputs.read_plan(plan, inv) if plan is not None else None
     read_files = (*read.files, *([plan] if plan is not None else []))
     replayed = _replay_on_other_series(inv, plan, target) if plan and target else None
