@@ -71,14 +71,19 @@ def verify_placement(
     out: list[str] = []
     cpu, mem = _loads(inv, placement)
     out += _over(inv, cpu, mem, np.arange(n_hosts))
-    for v in np.flatnonzero(inv.vcpus > inv.host_cores[placement]):
+    left = np.isin(placement, sorted(forbidden or ()))
+    left |= inv.maintenance[placement] & (True if stays is None else stays != placement)
+    return out + fit_and_rule_problems(inv, placement, left)
+
+
+def fit_and_rule_problems(inv: Inventory, placement: IntArray, left: BoolArray) -> list[str]:
+    """VMs wider than their host, VMs ``left`` on a host that must be empty, broken rules."""
+    out = []
+    for v in np.flatnonzero(inv.vcpus > inv.host_cores[placement]).tolist():
         out.append(f"VM {inv.vms[v].name} has more vCPUs than host {inv.hosts[placement[v]].name}")
-    closed = set(np.flatnonzero(inv.maintenance).tolist())
-    for i, h in enumerate(placement.tolist()):
-        if h in (forbidden or set()) or (h in closed and (stays is None or stays[i] != h)):
-            out.append(
-                f"VM {inv.vms[i].name} left on host {inv.hosts[h].name}, which must be empty"
-            )
+    for v in np.flatnonzero(left).tolist():
+        host = inv.hosts[placement[v]].name
+        out.append(f"VM {inv.vms[v].name} left on host {host}, which must be empty")
     for rule in inv.rules:
         why = broken(inv, rule, placement)
         if why is not None:

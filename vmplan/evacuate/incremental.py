@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vmplan.constraints import broken, cpu_fits, memory_fits, padded_cpu_cap
+from vmplan.constraints import cpu_fits, memory_fits, padded_cpu_cap
+from vmplan.engine.verify import fit_and_rule_problems
 from vmplan.model import BoolArray, FloatArray, IntArray, Inventory, sum_rows
 
 #: Relative distance from the limit within which an updated row is summed again from scratch.
@@ -88,15 +89,5 @@ class Verifier:
                 out.append(f"host {name} over its CPU limit at sample {int(worst[h])}")
             if mem_over[h]:
                 out.append(f"host {name} over its memory limit")
-        for v in np.flatnonzero(inv.vcpus > inv.host_cores[target]).tolist():
-            out.append(f"VM {inv.vms[v].name} has more vCPUs than host {inv.hosts[target[v]].name}")
         closed = np.isin(target, list(named)) | (inv.maintenance[target] & (self.current != target))
-        for v in np.flatnonzero(closed).tolist():
-            out.append(
-                f"VM {inv.vms[v].name} left on host {inv.hosts[target[v]].name}, which must be empty"
-            )
-        for rule in inv.rules:
-            why = broken(inv, rule, target)
-            if why is not None:
-                out.append(f"rule {rule.name} broken: {why}")
-        return out
+        return out + fit_and_rule_problems(inv, target, closed)
