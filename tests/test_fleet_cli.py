@@ -117,3 +117,35 @@ def test_evacuate_moves_only_within_the_named_hosts_clusters(runner: CliRunner, 
     assert doc["total_seconds"] == max(c["total_seconds"] for c in doc["clusters"])
     for move in doc["migrations"]:
         assert move["vm"][:3] == move["from"][:3] == move["to"][:3]
+
+
+CROSSED = """
+version: 1
+hosts:
+  - {name: a1, cpus: 8, memory: 64GiB, cluster: west}
+  - {name: b1, cpus: 32, memory: 256GiB, cluster: east}
+  - {name: b2, cpus: 32, memory: 256GiB, cluster: east}
+vms:
+  - {name: w1, host: a1, vcpus: 16, memory: 4GiB, cpu: [10, 20]}
+  - {name: w2, host: a1, vcpus: 2, memory: 128GiB, cpu: [10, 20]}
+  - {name: e1, host: b1, vcpus: 2, memory: 4GiB, cpu: [10, 20]}
+  - {name: e2, host: b2, vcpus: 2, memory: 4GiB, cpu: [10, 20]}
+  - {name: e3, host: b2, vcpus: 2, memory: 4GiB, cpu: [10, 20]}
+rules:
+  - {name: apart, type: anti-affinity, vms: [e1, e2, e3]}
+"""
+
+
+def test_check_judges_each_vm_by_the_hosts_of_its_own_cluster(runner, write):
+    """w1 and w2 would fit on east's hosts, but they can never go there: they fit nowhere. The
+    fleet has three hosts for three VMs kept apart, but they can only spread over east's two."""
+    path = str(write("crossed.yaml", CROSSED))
+    result = runner.invoke(app, ["check", path])
+    assert result.exit_code == 1
+    nowhere = [line for line in result.stdout.splitlines() if "[vm-fits-nowhere]" in line]
+    assert [line.split(": ")[2] for line in nowhere] == ["vms[w1]", "vms[w2]"]
+    conflicts = [line for line in result.stdout.splitlines() if "[rule-conflict]" in line]
+    assert len(conflicts) == 1 and ": apart: " in conflicts[0], result.stdout
+    west = runner.invoke(app, ["check", path, "--cluster", "west"])
+    assert "rule-conflict" not in west.stdout and "vm-fits-nowhere" in west.stdout
+

@@ -2,16 +2,12 @@
 
 Every host is evacuated in turn on the full series with every rule (:func:`vmplan.evacuate.
 evacuable`); each one that cannot be emptied is an error finding at the host, naming the VMs
-that would have nowhere to go, the binding constraint, and what would make it fit. A host is
-emptied within its own cluster (:mod:`vmplan.fleet`), and the finding names the cluster when the
-inventory names clusters.
+that would have nowhere to go, the binding constraint, and what would make it fit. Like every
+check it sees one cluster (:func:`vmplan.checks.run`); the finding names a named cluster.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from vmplan.fleet import cluster_names, split
 from vmplan.inventory.clusters import shown
 from vmplan.model import IntArray, Inventory
 from vmplan.problems import Problem
@@ -21,21 +17,10 @@ SHOWN_VMS = 3  # VMs named per finding; the rest are counted
 
 
 def check(inv: Inventory, placement: IntArray) -> list[Problem]:
-    """Every cluster on its own (a fleet without clusters is one)."""
-    named = cluster_names(inv) != ("",)
-    local = np.full(len(inv.hosts), -1, dtype=np.int64)
-    out = []
-    for part in split(inv):
-        local[part.hosts] = np.arange(part.hosts.size)
-        within = local[placement[part.vms]]  # a VM's host in its cluster's own numbering
-        in_cluster = f" in {shown(part.name)}" if named else ""
-        out += _cluster(part.inventory, within, in_cluster)
-    return out
-
-
-def _cluster(inv: Inventory, placement: IntArray, in_cluster: str) -> list[Problem]:
     from vmplan.evacuate import evacuable  # the solver (and scipy) load only for this check
 
+    cluster = inv.hosts[0].cluster if inv.hosts else ""
+    in_cluster = f" in {shown(cluster)}" if cluster else ""
     out = []
     for verdict in evacuable(inv, current=placement):
         if verdict.feasible:
