@@ -149,3 +149,18 @@ def test_check_judges_each_vm_by_the_hosts_of_its_own_cluster(runner, write):
     west = runner.invoke(app, ["check", path, "--cluster", "west"])
     assert "rule-conflict" not in west.stdout and "vm-fits-nowhere" in west.stdout
 
+
+def test_evacuate_says_how_long_the_longest_cluster_takes(runner: CliRunner, fleet):
+    """Clusters migrate side by side: the summary line's duration is the JSON's total_seconds
+    (the longest cluster's), not the sum of every cluster's waves."""
+    from vmplan.timefmt import format_duration
+
+    files = [x for f in fleet for x in ("-i", f)]
+    hosts = ["c00-esx000", "c01-esx001", "c01-esx002"]
+    args = ["evacuate", *hosts, *files, "--time-limit", "1", "-j", "1"]
+    doc = json.loads(runner.invoke(app, [*args, "-f", "json"]).stdout)
+    lockstep = sum(w["seconds"] for w in doc["waves"])  # every wave waits for every cluster
+    assert doc["total_seconds"] == max(c["total_seconds"] for c in doc["clusters"]) < lockstep
+    text = runner.invoke(app, [*args, "-f", "text"]).stdout
+    line = next(x for x in text.splitlines() if x.startswith("Evacuate "))
+    assert f"about {format_duration(doc['total_seconds'])};" in line, line

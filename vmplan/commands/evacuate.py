@@ -19,6 +19,7 @@ from vmplan.commands import script as script_command
 from vmplan.commands.outcome import Outcome
 from vmplan.commands.script import ScriptShortcutOpt
 from vmplan.engine.settings import DEFAULT_PARALLEL, DEFAULT_TIME_LIMIT_S
+from vmplan.fleet.merge import longest_seconds
 from vmplan.problems import did_you_mean
 from vmplan.render import formats
 from vmplan.render import plan as render_plan
@@ -113,7 +114,8 @@ def evacuate(
         )
     plan = done.merged
     about = sizing.as_json(sized, inv, plan.target)
-    views = _views(inv, plan, about, sizing.summary(sized))
+    seconds = longest_seconds(done.results)  # clusters migrate side by side
+    views = _views(inv, plan, about, sizing.summary(sized), seconds)
     views = clusters.with_clusters(views, inv, done.parts, done.results)
     text = formats.render(views, fmt, output.capture_console(fmt))
     if script is not None:
@@ -169,12 +171,15 @@ def _extra(inv: Inventory, plan: Plan, summary: Summary, window: Window | None) 
     return extra
 
 
-def _views(inv: Inventory, plan: Plan, about: dict[str, Any], sized_line: str) -> formats.Views:
-    """What evacuate shows; ``inv`` is the sized inventory the plan was made and verified on."""
+def _views(
+    inv: Inventory, plan: Plan, about: dict[str, Any], sized_line: str, seconds: float
+) -> formats.Views:
+    """What evacuate shows; ``inv`` is the sized inventory the plan was made and verified on.
+    ``seconds``: how long the migrations take (the longest cluster's)."""
     from vmplan.evacuate import quietest, summarize
 
     summary = summarize(inv, plan)
-    window = quietest(inv, plan) if plan.feasible else None
+    window = quietest(inv, plan, seconds) if plan.feasible else None
     names = printable(", ".join(inv.hosts[h].name for h in plan.evacuated))
     shown = {m.source for m in plan.moves} | {m.target for m in plan.moves}
 
@@ -189,7 +194,7 @@ def _views(inv: Inventory, plan: Plan, about: dict[str, Any], sized_line: str) -
         if plan.moves:
             render_plan.print_hosts(console, inv, plan, only=shown)
             render_plan.print_moves(console, inv, plan)
-        line = f"{summary_line(inv, plan, summary, window)}; {printable(sized_line)}"
+        line = f"{summary_line(inv, plan, summary, window, seconds)}; {printable(sized_line)}"
         console.print(Text(line, style="bold"), soft_wrap=True)
 
     def text() -> list[str]:
@@ -198,13 +203,15 @@ def _views(inv: Inventory, plan: Plan, about: dict[str, Any], sized_line: str) -
         return [
             *render_plan.host_lines(inv, plan, only=shown),
             *render_plan.move_lines(inv, plan),
-            f"{summary_line(inv, plan, summary, window)}; {printable(sized_line)}",
+            f"{summary_line(inv, plan, summary, window, seconds)}; {printable(sized_line)}",
         ]
 
     return formats.Views(data, table, text)
 
 
-def summary_line(inv: Inventory, plan: Plan, summary: Summary, window: Window | None) -> str:
+def summary_line(
+    inv: Inventory, plan: Plan, summary: Summary, window: Window | None, seconds: float
+) -> str:
     """``Evacuate esx03: 23 migrations in 6 waves, about 9m; busiest destination peaks at 74%
     at 09:40``, plus room-making moves and the quietest window when there are any."""
     names = printable(", ".join(inv.hosts[h].name for h in plan.evacuated))
@@ -218,7 +225,7 @@ def summary_line(inv: Inventory, plan: Plan, summary: Summary, window: Window | 
     room = f" ({', '.join(o for o in others if o)})" if summary.other_moves else ""
     line = (
         f"Evacuate {names}: {plural(len(plan.moves), 'migration')}{room} in "
-        f"{plural(plan.waves, 'wave')}, about {format_duration(plan.total_seconds)}"
+        f"{plural(plan.waves, 'wave')}, about {format_duration(seconds)}"
     )
     if summary.busiest is not None:
         line += (

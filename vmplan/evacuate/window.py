@@ -42,14 +42,17 @@ class Window:
         }
 
 
-def quietest(inv: Inventory, plan: Plan) -> Window | None:
-    """The quietest window for ``plan``; None without timestamps, moves or a whole-minute grid."""
+def quietest(inv: Inventory, plan: Plan, seconds: float | None = None) -> Window | None:
+    """The quietest window for ``plan``; None without timestamps, moves or a whole-minute grid.
+
+    ``seconds``: how long the migrations take when it is not the plan's sum of waves (the longest
+    cluster's, when clusters migrate side by side)."""
     if inv.start is None or not plan.moves or inv.n_samples == 0 or DAY_S % inv.interval_s:
         return None
     dest = np.unique(np.array([m.target for m in plan.moves], dtype=np.int64))
     load = host_loads(inv, plan.target)[dest].sum(axis=0) / float(inv.host_cores[dest].sum())
     per_day = DAY_S // inv.interval_s
-    w = max(1, math.ceil(plan.total_seconds / inv.interval_s))
+    w = max(1, math.ceil((plan.total_seconds if seconds is None else seconds) / inv.interval_s))
     start = inv.start  # times of day in the displayed zone, where maintenance windows are kept
     first = (start.hour * 3600 + start.minute * 60 + start.second) // inv.interval_s
     if inv.n_samples >= per_day:
