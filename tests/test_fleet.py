@@ -8,14 +8,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fleetgen import write_fleet
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vmplan.engine.verify import verify_plan
 from vmplan.fleet import UnknownCluster, Where, split
-from vmplan.fleet.packing import pack_fleet
+from vmplan.fleet.packing import pack_fleet, sum_frontiers
 from vmplan.fleet.split import restrict
 from vmplan.inventory import load
 from vmplan.model import Inventory
 from vmplan.pack import PackSettings
+from vmplan.pack.result import FrontierPoint
 
 
 def fleet(tmp_path: Path, clusters: int = 3, seed: int = 7) -> Inventory:
@@ -102,3 +105,41 @@ def test_an_unaligned_matrix_from_a_message_buffer_is_rebuilt_aligned(tmp_path):
     back = rebuild(*fields[:3], unaligned, *fields[4:])
     assert back.demand.flags.aligned and not back.demand.flags.writeable
     np.testing.assert_array_equal(back.demand, sub.demand)
+
+
+_frontier = st.lists(st.tuples(st.integers(0, 6), st.integers(0, 20)), min_size=1, max_size=4).map(
+    lambda pts: [FrontierPoint(h, m) for h, m in pts]
+)
+
+
+@given(st.lists(_frontier, min_size=1, max_size=4))
+def test_the_fleet_frontier_is_the_best_choice_of_one_point_per_cluster(frontiers):
+    """Against brute force: every choice of one point per cluster, then the points no other
+    beats on both hosts and migrations."""
+    from itertools import product
+
+    sums = [
+        (sum(p.hosts for p in pick), sum(p.migrations for p in pick))
+        for pick in product(*frontiers)
+    ]
+    best = {
+        (h, m)
+        for h, m in sums
+        if not any(h2 <= h and m2 <= m and (h2, m2) != (h, m) for h2, m2 in sums)
+    }
+    got = sum_frontiers(frontiers)
+    assert {(p.hosts, p.migrations) for p in got} == best
+    assert sum_frontiers([*frontiers, []]) == ()  # a cluster without a frontier: none at all
+
+
+def test_pack_frontier_of_a_fleet_ends_at_the_fleets_plan(tmp_path):
+    inv = fleet(tmp_path)
+    settings = PackSettings(time_limit=1.0, frontier=True, spare=0)
+    solved = pack_fleet(inv, settings, Where(1))
+    points = solved.merged.frontier
+    plan = solved.merged.plan
+    assert points[0].migrations == 0 and points[0].hosts == len(set(plan.before.tolist()))
+    assert (points[-1].hosts, points[-1].migrations) == (
+        len(set(plan.target.tolist())),
+        len(plan.moves),
+    )

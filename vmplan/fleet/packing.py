@@ -7,12 +7,15 @@ from collections.abc import Sequence
 from dataclasses import fields
 from functools import partial
 
+import numpy as np
+
 from vmplan.engine.bounds import Bounds
 from vmplan.fleet.merge import merge_plans
 from vmplan.fleet.run import Solved, Where, solve
 from vmplan.fleet.split import Part, split
 from vmplan.model import Inventory
 from vmplan.pack import PackResult, PackSettings, Progress, pack
+from vmplan.pack.result import FrontierPoint, pareto
 from vmplan.pack.spare import RoomCheck
 
 
@@ -48,7 +51,28 @@ def _merged(inv: Inventory, parts: Sequence[Part], results: Sequence[PackResult]
         return results[0]
     plan = merge_plans(inv, parts, [r.plan for r in results])
     strategies = dict.fromkeys(r.strategy for r in results)
-    return PackResult(plan, _sum_bounds([r.bounds for r in results]), (), ", ".join(strategies))
+    frontier = sum_frontiers([r.frontier for r in results])
+    return PackResult(
+        plan, _sum_bounds([r.bounds for r in results]), frontier, ", ".join(strategies)
+    )
+
+
+def sum_frontiers(frontiers: Sequence[Sequence[FrontierPoint]]) -> tuple[FrontierPoint, ...]:
+    """The fleet's hosts/migrations trade-off: clusters are planned independently, so any choice
+    of one point per cluster is a plan of the fleet; for every total of hosts the fewest
+    migrations over those choices (a min-plus convolution, cluster after cluster), then the
+    points no other beats. Empty when a cluster has no frontier (it was not asked for)."""
+    if not frontiers or not all(frontiers):
+        return ()
+    fewest = np.zeros(1)  # fewest[h]: the fewest migrations for h hosts in all (inf: none)
+    for points in frontiers:
+        step = np.full(fewest.size + max(p.hosts for p in points), np.inf)
+        for p in points:
+            shifted = step[p.hosts : p.hosts + fewest.size]
+            np.minimum(shifted, fewest + p.migrations, out=shifted)
+        fewest = step
+    hosts = np.flatnonzero(np.isfinite(fewest))
+    return pareto([(int(h), int(fewest[h])) for h in hosts])
 
 
 def _sum_bounds(bounds: Sequence[Bounds]) -> Bounds:
