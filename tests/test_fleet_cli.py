@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -164,3 +168,52 @@ def test_evacuate_says_how_long_the_longest_cluster_takes(runner: CliRunner, fle
     text = runner.invoke(app, [*args, "-f", "text"]).stdout
     line = next(x for x in text.splitlines() if x.startswith("Evacuate "))
     assert f"about {format_duration(doc['total_seconds'])};" in line, line
+
+
+def _group(pgid: int) -> list[int]:
+    """The live (not zombie) processes of a process group."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            out.append(int(stat.parent.name))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("sig", "code", "word"),
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+)
+def test_a_signal_while_a_process_pool_solves_stops_every_worker(
+    tmp_path: Path, sig: signal.Signals, code: int, word: str
+):
+    """A signal to the whole process group (as Ctrl-C sends it) while two workers pack: vmplan
+    ends at once with the signal's code, prints no traceback, waits for no pending cluster, and
+    leaves no process behind."""
+    files = [str(p) for p in write_fleet(tmp_path, 10, 1000, 40, 2016)]  # a minute of work
+    cmd = [sys.executable, "-m", "vmplan", *PACK, *files, "-j", "2"]
+    with subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    ) as proc:
+        for _ in range(1200):  # until both workers run (at most two minutes)
+            if proc.poll() is not None or len(_group(proc.pid)) >= 3:
+                break
+            time.sleep(0.1)
+        time.sleep(1.0)  # the workers are packing by now
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        signalled = time.monotonic()
+        os.killpg(proc.pid, sig)
+        _, errors = proc.communicate(timeout=60)
+        took = time.monotonic() - signalled
+    assert proc.returncode == code, errors
+    assert f"vmplan: {word}; nothing was written" in errors
+    assert "Traceback" not in errors
+    assert took < 5, f"waited {took:.1f} s for clusters that were cancelled"
+    for _ in range(50):
+        if not _group(proc.pid):
+            break
+        time.sleep(0.1)
+    assert _group(proc.pid) == []

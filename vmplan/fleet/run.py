@@ -8,6 +8,11 @@ Where the tasks run is the only difference between the three ways (:class:`Where
 * an existing Dask distributed cluster, through ``Client(address).get_executor()``: Dask does the
   scheduling, the retries on a lost worker and the transport.
 
+A process pool that is left early (an error, or SIGINT/SIGTERM raised in this process) cancels
+what has not started and terminates its workers before the exception goes on: no worker outlives
+vmplan, and vmplan does not wait for clusters nobody will see. Workers ignore SIGINT (a Ctrl-C
+reaches the whole process group): this process stops them.
+
 Each task ships one sub-inventory (pickled: hosts, VMs, rules and its rows of the demand), so a
 worker holds only the clusters it solves. Results are collected in the clusters' order, so the
 merged output is the same whatever finished first and wherever it ran.
@@ -16,6 +21,7 @@ merged output is the same whatever finished first and wherever it ran.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -79,8 +85,30 @@ def _executor(where: Where, tasks: int) -> Iterator[Executor]:
             yield pool
         return
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(min(where.jobs, tasks), mp_context=context) as pool:
+    pool = ProcessPoolExecutor(
+        min(where.jobs, tasks), mp_context=context, initializer=_worker_ignores_sigint
+    )
+    try:
         yield pool
+    except BaseException:
+        _stop(pool)
+        raise
+    pool.shutdown()
+
+
+def _worker_ignores_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel the tasks not started and end the workers now (``terminate_workers`` from
+    Python 3.14 on; its processes are the same ``_processes`` before that)."""
+    workers = list((pool._processes or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.join(timeout=5)
 
 
 @contextmanager
