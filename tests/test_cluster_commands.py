@@ -153,3 +153,65 @@ def test_report_without_clusters_has_no_cluster_heading(runner, tmp_path):
     invoke(runner, "report", *paths, "-o", str(tmp_path / "r.html"))
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert 'class="cluster"' not in page and ".cluster>" not in page
+
+
+# --- backtest -------------------------------------------------------------------------------
+
+
+def test_backtest_json_adds_a_replay_per_cluster(runner, fleet):
+    _, later, plan = fleet
+    doc = json.loads(invoke(runner, "backtest", *later, "--plan", str(plan), "-f", "json"))
+    assert [c["name"] for c in doc["clusters"]] == CLUSTERS
+    keys = ["samples_over_limit", "samples_over_full", "hosts_used", "hosts_over_memory"]
+    for key in keys:
+        assert doc[key] == sum(c[key] for c in doc["clusters"]), key
+    assert doc["worst"] == max(c["worst"] for c in doc["clusters"])
+    for entry in doc["clusters"]:
+        mine = [h for h in doc["hosts"] if cluster_of(h["name"]) == entry["name"]]
+        assert entry["hosts_used"] == len(mine)
+        assert entry["samples_over_limit"] == sum(h["samples_over_limit"] for h in mine)
+        assert entry["worst"] == max(h["worst"] for h in mine)
+        assert entry["samples"] == doc["samples"] == 288
+        assert set(entry) == {"name", "samples", "time_over_limit", *keys, "worst"}
+    assert doc["warnings"] == []
+
+
+@pytest.mark.parametrize("fmt", ["text", "table"])
+def test_backtest_text_and_table_show_a_line_per_cluster(runner, fleet, fmt):
+    _, later, plan = fleet
+    text = invoke(runner, "backtest", *later, "--plan", str(plan), "-f", fmt)
+    doc = json.loads(invoke(runner, "backtest", *later, "--plan", str(plan), "-f", "json"))
+    lines = [line for line in text.splitlines() if line.startswith("Cluster ")]
+    assert [line.split(":")[0] for line in lines] == [f"Cluster {c}" for c in CLUSTERS]
+    for line, entry in zip(lines, doc["clusters"], strict=True):
+        assert line.startswith(
+            f"Cluster {entry['name']}: {entry['hosts_used']} hosts x 288 samples: "
+            f"{entry['samples_over_limit']} over the CPU limit"
+        )
+    assert text.splitlines()[-1].startswith("Backtest: ")
+
+
+def test_backtest_cluster_option_replays_those_clusters_quietly(runner, fleet):
+    _, later, plan = fleet
+    result = runner.invoke(
+        app, ["backtest", *later, "--plan", str(plan), "-f", "json", "--cluster", "c02"]
+    )
+    assert result.exit_code in (0, 1), result.output
+    assert result.stderr == ""  # c00's and c01's VMs are no warning
+    doc = json.loads(result.stdout)
+    whole = json.loads(invoke(runner, "backtest", *later, "--plan", str(plan), "-f", "json"))
+    assert doc["warnings"] == []
+    assert {cluster_of(h["name"]) for h in doc["hosts"]} == {"c02"}
+    [entry] = doc["clusters"]
+    assert entry == next(c for c in whole["clusters"] if c["name"] == "c02")
+    assert doc["hosts"] == [h for h in whole["hosts"] if cluster_of(h["name"]) == "c02"]
+
+
+def test_backtest_without_clusters_has_no_clusters_key(runner, tmp_path):
+    paths = [str(p) for p in write_fleet(tmp_path, 1, 6, 2, 24, named=False)]
+    plan = tmp_path / "plan.json"
+    invoke(runner, "pack", *paths, "--risk", "none", "--spare", "0", "-o", str(plan))
+    doc = json.loads(invoke(runner, "backtest", *paths, "--plan", str(plan), "-f", "json"))
+    assert "clusters" not in doc
+    text = invoke(runner, "backtest", *paths, "--plan", str(plan), "-f", "text")
+    assert "Cluster" not in text
