@@ -215,3 +215,38 @@ def test_backtest_without_clusters_has_no_clusters_key(runner, tmp_path):
     assert "clusters" not in doc
     text = invoke(runner, "backtest", *paths, "--plan", str(plan), "-f", "text")
     assert "Cluster" not in text
+
+
+# --- script ---------------------------------------------------------------------------------
+
+
+def test_script_cluster_option_emits_only_those_clusters_moves(runner, fleet):
+    today, _, plan = fleet
+    doc = json.loads(plan.read_text(encoding="utf-8"))
+    inventory = [w for p in today for w in ("-i", p)]
+    script = invoke(
+        runner, "script", str(plan), "--for", "govc", *inventory, "--cluster", "c01", "--cluster", "c02"
+    )  # fmt: skip
+    assert "# Clusters: c01, c02 (the moves of no other cluster are in this script)\n" in script
+    assert "--cluster c01 --cluster c02\n" in script  # the header's command line
+    launched = [line for line in script.splitlines() if line.startswith("launch ")]
+    moved = {re.findall(r"c0\d-vm\d+", line)[0] for line in launched}
+    expected = {m["vm"] for m in doc["migrations"] if cluster_of(m["vm"]) in ("c01", "c02")}
+    assert moved == expected and expected
+    whole = invoke(runner, "script", str(plan), "--for", "govc", *inventory)
+    assert "# Clusters: c00, c01, c02 (the moves of no other cluster are in this script)\n" in whole
+
+
+def test_script_the_other_clusters_stale_moves_are_no_error(runner, fleet, tmp_path):
+    today, _, plan = fleet
+    doc = json.loads(plan.read_text(encoding="utf-8"))
+    for m in doc["migrations"]:
+        if cluster_of(m["vm"]) == "c00":
+            m["from"] = "c00-esx002" if m["from"] != "c00-esx002" else "c00-esx000"  # stale
+    stale = tmp_path / "stale.json"
+    stale.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    inventory = [w for p in today for w in ("-i", p)]
+    err = invoke(runner, "script", str(stale), "--for", "virsh", *inventory, code=2)
+    assert "the plan was made from another inventory, or the VM moved since" in err
+    script = invoke(runner, "script", str(stale), "--for", "virsh", *inventory, "--cluster", "c01")
+    assert "c00-" not in script
