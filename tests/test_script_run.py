@@ -247,3 +247,90 @@ def test_dry_run_prints_every_command_and_changes_nothing(setup: Setup) -> None:
     assert done.stdout.startswith("wave 1 (about 10s): ")
     assert "wave 3 (about 37s): " in done.stdout
     setup.no_injection()
+
+
+# A fleet of two clusters and a plan of both: west moves in waves 1 and 3, east in wave 2.
+CLUSTER_VMS = ["vm-101", "vm-102", "vm-103"]  # qm takes the ids from these names
+CLUSTER_MOVES = [(1, 0, 0, 1), (2, 2, 2, 3), (3, 1, 0, 1)]  # (wave, vm, from, to) by index
+CLUSTER_START = [0, 0, 2]
+
+
+def cluster_inventory(hosts: list[str]) -> str:
+    lines = ["version: 1", "interval: 5m", "hosts:"]
+    lines += [
+        f"  - {{name: {json.dumps(h)}, cpus: 32, memory: 256GiB, "
+        f"cluster: {'west' if i < 2 else 'east'}}}"
+        for i, h in enumerate(hosts)
+    ]
+    lines.append("vms:")
+    lines += [
+        f"  - {{name: {name}, host: {json.dumps(hosts[CLUSTER_START[v]])}, vcpus: 2, "
+        f'memory: 4GiB, cpu: "10 20 30"}}'
+        for v, name in enumerate(CLUSTER_VMS)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("tool", BASH_TOOLS)
+def test_a_script_for_one_cluster_runs_its_moves_alone_in_waves_without_a_gap(
+    tool: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hosts = NODES if tool == "qm" else ["w 01", "w'02", "$(touch PWNED)-e1", "--e2"]
+    end = list(CLUSTER_START)
+    for _, v, _, b in CLUSTER_MOVES:
+        end[v] = b
+    plan = {
+        "command": "pack",
+        "feasible": True,
+        "placement": {name: hosts[end[v]] for v, name in enumerate(CLUSTER_VMS)},
+        "migrations": [
+            {"wave": w, "vm": CLUSTER_VMS[v], "from": hosts[a], "to": hosts[b], "seconds": 10.0}
+            for w, v, a, b in CLUSTER_MOVES
+        ],
+    }
+    monkeypatch.chdir(tmp_path)
+    Path("fleet.yaml").write_text(cluster_inventory(hosts), encoding="utf-8")
+    Path("plan.json").write_text(json.dumps(plan, indent=2), encoding="utf-8")
+    args = ["script", "plan.json", "--for", tool, "-i", "fleet.yaml", "-o", "west.sh"]
+    result = CliRunner().invoke(app, [*args, "--cluster", "west"])
+    assert result.exit_code == 0, result.output
+    script = tmp_path / "west.sh"
+    assert "# Clusters: west (the moves of no other cluster are in this script)\n" in (
+        script.read_text(encoding="utf-8")
+    )
+    checked = subprocess.run(
+        [shellcheck(), "--shell=bash", "--severity=style", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout
+
+    key = {name: name.removeprefix("vm-") if tool == "qm" else name for name in CLUSTER_VMS}
+    fake = install(
+        tmp_path / "fake", {key[n]: hosts[CLUSTER_START[v]] for v, n in enumerate(CLUSTER_VMS)}
+    )
+    done = subprocess.run(
+        ["bash", str(script)],
+        cwd=tmp_path,
+        env=fake.env(dict(os.environ), None),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "wave 1 of 2: 1 move(s)" in done.stderr and "wave 2 of 2: 1 move(s)" in done.stderr
+    assert "done: 2 move(s) in 2 wave(s)" in done.stderr
+    moved = [
+        next(n for n in CLUSTER_VMS if key[n] in map(str, c["args"]))  # type: ignore[call-overload]
+        for c in fake.calls("migrate")
+    ]
+    assert moved == ["vm-101", "vm-102"]  # west's waves 1 and 3, in order; east's VM untouched
+    assert fake.placement() == {
+        key["vm-101"]: hosts[1],
+        key["vm-102"]: hosts[1],
+        key["vm-103"]: hosts[2],
+    }
+    assert not list(tmp_path.rglob("PWNED*")), "a name was run as a command"

@@ -7,6 +7,9 @@ migration's ``reason`` and ``temporary`` are used when present, so a plan from a
 reads. Every problem is collected with the line and column of the
 key or value at fault (JSON syntax errors with the parser's position) and raised as one
 :class:`~vmplan.problems.InputError`.
+
+Live migration never crosses clusters: when the inventory names clusters, a VM placed on, or
+moved to or from, a host of another cluster than its own (its host's today) is an error there.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ import bisect
 import json
 import math
 import re
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
 
+from vmplan.inventory.clusters import shown
 from vmplan.model import Command, Inventory, Move, MoveKind, Plan, Reason
 from vmplan.problems import InputError, Level, Problem, did_you_mean
 
@@ -54,14 +59,37 @@ class _DuplicateKeys:
 
 
 class _Checker:
-    def __init__(self, inv: Inventory, lenient: bool = False) -> None:
+    def __init__(
+        self, inv: Inventory, lenient: bool = False, only: Collection[int] | None = None
+    ) -> None:
         self.inv = inv
         self.lenient = lenient  # unknown VMs are warnings, VMs left out stay where they are
+        self.only = None if only is None else frozenset(int(v) for v in only)  # VMs read
+        self.clusters = len({h.cluster for h in inv.hosts}) > 1
         self.errors: list[tuple[JsonPath, bool, str]] = []  # (path, at the key?, message)
         self.warnings: list[tuple[JsonPath, bool, str]] = []
 
     def error(self, path: JsonPath, message: str, at_key: bool = False) -> None:
         self.errors.append((path, at_key, message))
+
+    def skipped(self, value: Any) -> bool:
+        """A VM of the inventory outside ``only``: what the plan says of it is not read."""
+        index = self.inv.vm_index.get(value) if isinstance(value, str) else None
+        return self.only is not None and index is not None and index not in self.only
+
+    def same_cluster(self, path: JsonPath, vm: int, host: int, verb: str) -> None:
+        """An error at ``path`` when ``host`` is in another cluster than ``vm``."""
+        if not self.clusters:
+            return
+        home = self.inv.hosts[int(self.inv.current[vm])]
+        there = self.inv.hosts[host]
+        if there.cluster != home.cluster:
+            self.error(
+                path,
+                f"'{self.inv.vms[vm].name}' is in {shown(home.cluster)} (on {home.name}), but "
+                f"the plan {verb} {there.name}, in {shown(there.cluster)}: live migration never "
+                "crosses clusters",
+            )
 
     def host(self, path: JsonPath, value: Any) -> int | None:
         if not isinstance(value, str):
@@ -103,12 +131,19 @@ class _Checker:
             self.error(("placement",), f"expected an object of VM: host, got {_kind(placement)}")
             return target
         for name, host in placement.items():
+            if self.skipped(name):
+                continue
             vm = self.vm(("placement", name), name, at_key=True)
             h = self.host(("placement", name), host)
             if vm is not None and h is not None:
                 target[vm] = h
+                self.same_cluster(("placement", name), vm, h, "places it on")
         if self.lenient:  # a VM the plan does not name stays on its current host
             return np.where(target < 0, self.inv.current, target)
+        if self.only is not None:  # a VM not read stays on its current host
+            outside = np.ones(len(self.inv.vms), dtype=bool)
+            outside[list(self.only)] = False
+            target = np.where(outside, self.inv.current, target)
         missing = [v.name for v, t in zip(self.inv.vms, target, strict=True) if t < 0]
         missing = [name for name in missing if name not in placement]
         if missing:
@@ -132,6 +167,8 @@ class _Checker:
             path: JsonPath = ("migrations", i)
             if not isinstance(item, dict):
                 self.error(path, f"expected an object with wave, vm, from, to, got {_kind(item)}")
+                continue
+            if self.skipped(item.get("vm")):
                 continue
             missing = [k for k in ("wave", "vm", "from", "to") if k not in item]
             if missing:
@@ -163,6 +200,9 @@ class _Checker:
             target = self.host((*path, "to"), item["to"])
             if vm is None or source is None or target is None or not _is_int(wave) or wave < 1:
                 continue
+            self.same_cluster((*path, "to"), vm, target, "moves it to")
+            if self.inv.hosts[source].cluster != self.inv.hosts[target].cluster:
+                self.same_cluster((*path, "from"), vm, source, "moves it from")
             secs = float(seconds) if _is_number(seconds) and seconds >= 0 else 0.0
             why = reason if isinstance(reason, str) else ""
             read = Reason.parse(why)
@@ -239,19 +279,26 @@ def _kind(v: Any) -> str:
 
 
 def read_plan(
-    text: str, file: str, inv: Inventory, *, warnings: list[Problem] | None = None
+    text: str,
+    file: str,
+    inv: Inventory,
+    *,
+    warnings: list[Problem] | None = None,
+    only: Collection[int] | None = None,
 ) -> Plan:
     """Parse and validate a plan against ``inv``; the plan's ``before`` is ``inv.current``.
 
     Raises :class:`InputError` listing every problem found. With a ``warnings`` list (a later
     inventory of the same fleet, as ``vmplan backtest`` reads), VMs of the plan that ``inv`` lacks
     are appended to it as warnings and skipped, and VMs of ``inv`` the plan does not name stay on
-    their current host.
+    their current host. With ``only`` (indices of VMs: the clusters ``--cluster`` chose), what
+    the plan says of the other VMs of ``inv`` is not read, nor are they required: they stay on
+    their current host and are no problem, whatever the plan says of them.
     """
     if text.lstrip()[:1] not in ("{", "[", ""):  # the YAML form (vmplan pack -f yaml)
         from vmplan.planyaml import read_yaml_plan
 
-        return read_yaml_plan(text, file, inv, warnings=warnings)
+        return read_yaml_plan(text, file, inv, warnings=warnings, only=only)
     duplicates = _DuplicateKeys()
     try:
         doc = json.loads(text, object_pairs_hook=duplicates, parse_int=_parse_int)
@@ -266,7 +313,7 @@ def read_plan(
     if not isinstance(doc, dict):
         message = f"expected a JSON object (a plan of vmplan pack or evacuate), got {_kind(doc)}"
         raise InputError([Problem(file, 1, 1, "", message, RULE)])
-    check = _Checker(inv, lenient=warnings is not None)
+    check = _Checker(inv, lenient=warnings is not None, only=only)
     command, feasible, bound, optimal = check.scalars(doc)
     target = check.placement(doc)
     moves = check.moves(doc)

@@ -11,6 +11,7 @@ position of the migration at fault.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import Any
 
 from vmplan.model import Inventory, Plan
@@ -20,27 +21,36 @@ from vmplan.problems import InputError
 STALE = "the plan was made from another inventory, or the VM moved since"
 
 
-def read_matching_plan(text: str, file: str, inv: Inventory) -> Plan:
-    """:func:`read_plan`, then :func:`start_errors`; raises :class:`InputError` with every problem."""
-    plan = read_plan(text, file, inv)
+def read_matching_plan(
+    text: str, file: str, inv: Inventory, only: Collection[int] | None = None
+) -> Plan:
+    """:func:`read_plan`, then :func:`start_errors`; raises :class:`InputError` with every problem.
+
+    With ``only`` (indices of VMs), what the plan says of the other VMs is neither read nor
+    checked (see :func:`read_plan`)."""
+    plan = read_plan(text, file, inv, only=only)
     if not plan.feasible:
         message = "the plan is not feasible ('feasible': false): there is nothing to run"
         raise InputError(located(text, file, [(("feasible",), False, message)]))
-    errors = start_errors(json.loads(text), inv)
+    errors = start_errors(json.loads(text), inv, only)
     if errors:
         raise InputError(located(text, file, errors))
     return plan
 
 
-def start_errors(doc: dict[str, Any], inv: Inventory) -> list[tuple[JsonPath, bool, str]]:
-    """Where the moves of a plan (already valid for ``inv``) do not chain from today's placement.
+def start_errors(
+    doc: dict[str, Any], inv: Inventory, only: Collection[int] | None = None
+) -> list[tuple[JsonPath, bool, str]]:
+    """Where the moves of a plan (already valid for ``inv``) do not chain from today's placement;
+    with ``only``, of those VMs alone.
 
     Returns ``(path, at the key?, message)`` triples for :func:`vmplan.planfile.located`.
     """
     errors: list[tuple[JsonPath, bool, str]] = []
-    at = {v.name: v.host for v in inv.vms}
+    chosen = range(len(inv.vms)) if only is None else only
+    at = {inv.vms[v].name: inv.vms[v].host for v in chosen}
     last_wave: dict[str, int] = {}
-    items = list(enumerate(doc.get("migrations", [])))
+    items = [(i, m) for i, m in enumerate(doc.get("migrations", [])) if m["vm"] in at]
     for i, move in sorted(items, key=lambda item: (item[1]["wave"], item[0])):
         vm, wave = move["vm"], move["wave"]
         if last_wave.get(vm) == wave:
@@ -63,7 +73,7 @@ def start_errors(doc: dict[str, Any], inv: Inventory) -> list[tuple[JsonPath, bo
         at[vm] = move["to"]
         last_wave[vm] = wave
     for vm, host in doc.get("placement", {}).items():
-        if at[vm] != host:
+        if vm in at and at[vm] != host:
             errors.append(
                 (
                     ("placement", vm),

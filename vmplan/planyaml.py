@@ -9,6 +9,7 @@ of the YAML key or value it is about.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import replace
 from typing import Any
 
@@ -20,7 +21,12 @@ RULE = "plan"
 
 
 def read_yaml_plan(
-    text: str, file: str, inv: Inventory, *, warnings: list[Problem] | None = None
+    text: str,
+    file: str,
+    inv: Inventory,
+    *,
+    warnings: list[Problem] | None = None,
+    only: Collection[int] | None = None,
 ) -> Plan:
     from vmplan.planfile import read_plan
 
@@ -35,7 +41,7 @@ def read_yaml_plan(
     doc = _value(root, "", places)
     found: list[Problem] = []
     try:
-        plan = read_plan(json.dumps(doc), file, inv, warnings=found)
+        plan = read_plan(json.dumps(doc), file, inv, warnings=found, only=only)
     except InputError as exc:
         raise InputError([_placed(p, places) for p in exc.problems]) from None
     if warnings is not None:

@@ -13,13 +13,15 @@ from rich.text import Text
 from vmplan.commands import output
 from vmplan.fleet import UnknownCluster, Where, cluster_names
 from vmplan.fleet.merge import longest_seconds
-from vmplan.fleet.split import Part, restrict
+from vmplan.fleet.selection import Selection
+from vmplan.fleet.selection import select as choose
+from vmplan.fleet.split import Part
 from vmplan.fleet.summary import cluster_entry
 from vmplan.model import Inventory, Plan
 from vmplan.problems import did_you_mean
 from vmplan.render import formats
 from vmplan.render import plan as render_plan
-from vmplan.render.escape import printable
+from vmplan.render.escape import cluster_label
 
 if TYPE_CHECKING:
     from vmplan.engine.settings import Settings
@@ -31,8 +33,14 @@ Progress = Callable[[str], None]
 def select(inv: Inventory, names: list[str] | None) -> Inventory:
     """The inventory of the clusters ``--cluster`` names (all without it); an unknown name is a
     usage error that offers the closest one."""
+    return selection(inv, names).inventory
+
+
+def selection(inv: Inventory, names: list[str] | None) -> Selection:
+    """The clusters ``--cluster`` names (all without it), for a command that reads a plan of
+    the whole inventory and narrows it to them; an unknown name is a usage error."""
     try:
-        return restrict(inv, names or ())
+        return choose(inv, names or ())
     except UnknownCluster as exc:
         known = cluster_names(inv)
         listed = ", ".join(repr(n) for n in known)
@@ -95,7 +103,7 @@ def print_hosts(console: Console, inv: Inventory, plan: Plan) -> None:
         render_plan.print_hosts(console, inv, plan)
         return
     for name, hosts in _groups(inv):
-        console.print(Text(f"Cluster {printable(name) or '(unnamed)'}", style="bold"))
+        console.print(Text(f"Cluster {cluster_label(name)}", style="bold"))
         render_plan.print_hosts(console, inv, plan, hosts)
 
 
@@ -106,7 +114,7 @@ def host_lines(inv: Inventory, plan: Plan) -> list[str]:
     out = []
     for name, hosts in _groups(inv):
         out += [
-            f"cluster {printable(name) or '(unnamed)'}:",
+            f"cluster {cluster_label(name)}:",
             *render_plan.host_lines(inv, plan, hosts),
         ]
     return out

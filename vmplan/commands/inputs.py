@@ -7,7 +7,7 @@ where tools read them; text on the given console) and the command stops with exi
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn, TypeVar
@@ -89,11 +89,12 @@ def inventory_paths(given: list[Path] | None, env: str | None, cwd: Path) -> lis
     )
 
 
-def read_plan(path: Path, inv: Inventory) -> Plan:
-    """A plan file checked against ``inv``; on any problem say every one and stop (exit 2)."""
+def read_plan(path: Path, inv: Inventory, only: Collection[int] | None = None) -> Plan:
+    """A plan file checked against ``inv`` (with ``only``, what it says of those VMs alone); on
+    any problem say every one and stop (exit 2)."""
     from vmplan.planfile import read_plan as parse
 
-    return read_file(path, lambda text: parse(text, str(path), inv), "plan")
+    return read_file(path, lambda text: parse(text, str(path), inv, only=only), "plan")
 
 
 def read_file(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from vmplan import __version__
-from vmplan.commands import inputs, options, output
+from vmplan.commands import clusters, inputs, options, output
 from vmplan.commands.outcome import Outcome
 from vmplan.problems import InputError
 from vmplan.scripts import URI_TOOLS, ScriptOptions, Tool, file_digests, render_script
@@ -78,6 +78,8 @@ EPILOG = """Examples:
   DRY_RUN=1 ./migrate.sh
 
   vmplan script plan.json --for virsh --uri 'qemu+ssh://root@{host}/system'
+
+  vmplan script plan.json --for govc -i fleet.yaml --cluster west -o west.sh
 """
 
 
@@ -89,14 +91,17 @@ def script(
     extra: ExtraOpt = None,
     ids: IdsOpt = None,
     out: options.OutputOpt = None,
+    cluster: options.ClusterOpt = None,
 ) -> Outcome:
     """Write PLAN.json as a script for govc, PowerCLI, virsh, qm or openstack.
 
     Waves in order, the moves of a wave in parallel, a check before each move, DRY_RUN=1
-    (PowerCLI: -WhatIf) to print the commands.
+    (PowerCLI: -WhatIf) to print the commands. With --cluster, only those clusters' moves, their
+    waves numbered 1, 2, ... without a gap; the plan's other VMs are not read.
 
     Exit 0 with a script, 2 for invalid input.
     """
+    from vmplan.fleet.selection import narrow
     from vmplan.planmatch import read_matching_plan
     from vmplan.scripts.ids import read_ids
 
@@ -104,21 +109,27 @@ def script(
     paths = inputs.inventory_paths(inventory, os.environ.get(options.ENV), Path.cwd())
     read = inputs.load_inventory(paths, "text", "script")
     output.show_warnings(read.loaded.warnings)
-    inv = read.inventory
-    parsed = inputs.read_file(plan, lambda text: read_matching_plan(text, str(plan), inv), "plan")
+    chosen = clusters.selection(read.inventory, cluster)
+    only = None if chosen.everything else chosen.vms
+    parsed = inputs.read_file(
+        plan, lambda text: read_matching_plan(text, str(plan), chosen.whole, only), "plan"
+    )
     id_map = inputs.read_file(ids, lambda text: read_ids(text, str(ids))) if ids else {}
+    named = chosen.names if clusters.named(chosen.whole) else ()
 
     def settings() -> ScriptOptions:
         return ScriptOptions(
             inputs=file_digests(paths),
-            command_line=_command_line(plan, tool, paths, uri, words, ids, out),
+            command_line=_command_line(plan, tool, paths, uri, words, ids, out, cluster or []),
             version=__version__,
             uri=uri,
             extra=words,
             ids=id_map,
+            clusters=named,
         )
 
-    write_script(parsed, inv, tool, settings, out, (*read.files, plan, *([ids] if ids else [])))
+    inputs_read = (*read.files, plan, *([ids] if ids else []))
+    write_script(narrow(chosen, parsed), chosen.inventory, tool, settings, out, inputs_read)
     return Outcome.OK
 
 
@@ -160,6 +171,7 @@ def shortcut(
     read back as ``vmplan script`` reads a plan file, then written as ``vmplan script`` writes it
     (so the two give the same bytes but for the command line in the header). An infeasible plan
     writes no script (exit 1)."""
+    from vmplan.fleet.split import cluster_names
     from vmplan.planmatch import read_matching_plan
 
     if json.loads(plan_json).get("feasible") is not True:
@@ -176,7 +188,10 @@ def shortcut(
 
     def settings() -> ScriptOptions:
         return ScriptOptions(
-            inputs=file_digests(paths), command_line=command_line, version=__version__
+            inputs=file_digests(paths),
+            command_line=command_line,
+            version=__version__,
+            clusters=cluster_names(inv) if clusters.named(inv) else (),
         )
 
     write_script(parsed, inv, tool, settings, out, inputs_read)
@@ -225,6 +240,7 @@ def _command_line(
     extra: tuple[str, ...],
     ids: Path | None,
     output: Path | None,
+    cluster: list[str],
 ) -> str:
     """The command as given, rebuilt from the options (so it reads the same however it ran)."""
     words = ["vmplan", "script", str(plan), "--for", tool.value]
@@ -238,4 +254,6 @@ def _command_line(
         words += ["--ids", str(ids)]
     if output is not None:
         words += ["-o", str(output)]
+    for name in cluster:
+        words += ["--cluster", name]
     return shlex.join(words)

@@ -80,16 +80,25 @@ def rows(matrix: FloatArray, index: IntArray) -> FloatArray:
     return np.take(matrix, index, axis=0)
 
 
+def chosen(inv: Inventory, only: Sequence[str]) -> tuple[IntArray, IntArray]:
+    """The indices, ascending, of the hosts and of the VMs of the clusters named in ``only``
+    (every one when ``only`` is empty).
+
+    Raises :class:`UnknownCluster` for a name that no host carries."""
+    parts = split(inv, only)
+    hosts = np.sort(np.concatenate([p.hosts for p in parts]))
+    vms = np.sort(np.concatenate([p.vms for p in parts]))
+    return hosts, vms
+
+
 def restrict(inv: Inventory, only: Sequence[str]) -> Inventory:
     """The inventory of the clusters named in ``only`` alone (all of it when ``only`` is empty
     or names every cluster): ``--cluster`` plans, shows and checks just those.
 
     Raises :class:`UnknownCluster` for a name that no host carries."""
-    parts = split(inv, only)
-    if not only or len(parts) == len(cluster_names(inv)):
+    hosts, vms = chosen(inv, only)
+    if hosts.size == len(inv.hosts):
         return inv
-    hosts = np.sort(np.concatenate([p.hosts for p in parts]))
-    vms = np.sort(np.concatenate([p.vms for p in parts]))
     vm_names = {inv.vms[v].name for v in vms.tolist()}
     return Inventory(
         tuple(inv.hosts[h] for h in hosts.tolist()),

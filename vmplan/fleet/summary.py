@@ -1,4 +1,4 @@
-"""One cluster's plan in a few numbers: an entry of the JSON's ``clusters`` list."""
+"""One cluster's plan, or its replay, in a few numbers: an entry of the JSON's ``clusters`` list."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from vmplan.model import Plan
+from vmplan.fleet.split import cluster_names
+from vmplan.model import Inventory, Plan
+from vmplan.sizing import Replay
 
 
 def cluster_entry(name: str, plan: Plan) -> dict[str, Any]:
@@ -28,3 +30,18 @@ def cluster_entry(name: str, plan: Plan) -> dict[str, Any]:
         ],
         "total_seconds": round(plan.total_seconds, 1),
     }
+
+
+def replay_by_cluster(inv: Inventory, result: Replay) -> tuple[tuple[str, Replay], ...]:
+    """A replay of the whole inventory as one per cluster (in the clusters' order): each with
+    the hosts of that cluster. Clusters share no VM, so each is what replaying the cluster on its
+    own gives."""
+    return tuple(
+        (
+            name,
+            Replay(
+                result.samples, tuple(h for h in result.hosts if inv.hosts[h.host].cluster == name)
+            ),
+        )
+        for name in cluster_names(inv)
+    )

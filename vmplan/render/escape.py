@@ -22,3 +22,9 @@ def _visible(match: re.Match[str]) -> str:
 def printable(text: str) -> str:
     """``text`` with every control or invisible character written as an escape."""
     return _UNSAFE.sub(_visible, text)
+
+
+def cluster_label(name: str) -> str:
+    """A cluster's name as text output shows it: printable, ``(unnamed)`` for the cluster of
+    hosts that name none."""
+    return printable(name) or "(unnamed)"

@@ -2,8 +2,9 @@
 
 Sections: a summary (hosts before and after, freed hosts, lower bound, migrations and waves, hosts
 over their limits), an overview table of hosts, one section per host (the stacked CPU chart today
-and after the plan side by side, a legend, memory against its limit; one printed page each), the
-migration waves, and a note on how to read the charts. The output depends only on the input:
+and after the plan side by side, a legend, memory against its limit; one printed page each) --
+grouped under a heading per cluster when the inventory names clusters --, the migration waves,
+and a note on how to read the charts. The output depends only on the input:
 no clock, stable order, fixed number formats.
 """
 
@@ -411,6 +412,29 @@ def _replay(report: Report) -> str:
     )
 
 
+#: Only in reports of inventories that name clusters (the others keep their bytes).
+CLUSTER_CSS = (
+    ".cluster>h2{font-size:19px;margin:26px 0 0;padding-top:8px;border-top:3px solid var(--ink)}"
+    "@media print{.cluster{break-before:page} .cluster>.host:first-of-type{break-before:avoid}}"
+)
+
+
+def host_sections(report: Report) -> str:
+    """Every host's section; under a heading per cluster (with its hosts in use before and
+    after) when the inventory names clusters."""
+    from vmplan.render.report_text import cluster_line
+
+    inv = report.inventory
+    if not report.clusters:
+        return "".join(host_section(inv, r) for r in report.rows)
+    return "".join(
+        f'<section class="cluster" id="cluster-{_h(g.name)}" data-cluster="{_h(g.name)}">'
+        f"<h2>{_h(cluster_line(g))}</h2>"
+        f"{''.join(host_section(inv, report.rows[i]) for i in g.rows)}</section>"
+        for g in report.clusters
+    )
+
+
 def _reading_note(report: Report) -> str:
     inv = report.inventory
     tz = "time since the first sample"
@@ -450,12 +474,13 @@ def document(report: Report, generator: str) -> str:
     if report.plan is not None:
         sub += f" Plan {report.plan_file or ''} ({report.plan.command})."
         title += f": {report.plan.command} plan"
-    hosts = "".join(host_section(inv, r) for r in report.rows)
+    hosts = host_sections(report)
+    css = CSS + CLUSTER_CSS if report.clusters else CSS
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<meta name="generator" content="{_h(generator)}">'
-        f"<title>{_h(title)}</title><style>{CSS}</style></head><body>"
+        f"<title>{_h(title)}</title><style>{css}</style></head><body>"
         f'<header><h1>{_h(title)}</h1><p class="sub">{_h(sub)}</p></header>'
         f"{summary(report)}{_replay(report)}{fleet(report)}{overview(report)}{hosts}"
         f"{waves(report)}{_reading_note(report)}"

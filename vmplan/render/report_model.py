@@ -10,6 +10,10 @@ The plan's claims are checked against what the placement gives on this inventory
 a plan that says it is optimal or feasible while a host is over a limit, or that names a host as
 evacuated while it still holds VMs, is contradicted (:attr:`Report.contradictions`). The HTML and
 text renderers only format these numbers.
+
+When the inventory names clusters, :attr:`Report.clusters` groups the hosts by cluster (in the
+order the clusters' first hosts are written), each with its hosts in use before and after; an
+inventory that names none has no groups, and its report is what it always was.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vmplan.constraints import cpu_fits, memory_fits
+from vmplan.fleet.split import cluster_names
 from vmplan.model import (
     FloatArray,
     Host,
@@ -79,6 +84,16 @@ class HostRow:
     evacuated: bool
 
 
+@dataclass(frozen=True, slots=True)
+class ClusterGroup:
+    """One cluster's hosts: indices into :attr:`Report.rows`, in inventory order."""
+
+    name: str
+    rows: tuple[int, ...]
+    hosts_before: int  # its hosts holding at least one VM
+    hosts_after: int | None  # None without a plan
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Report:
     inventory: Inventory
@@ -90,6 +105,7 @@ class Report:
     top_n: int  # contributors with a layer of their own, at least
     contradictions: tuple[str, ...] = ()  # what the plan claims and the data contradicts
     replay: Replay | None = None  # the plan replayed on these series, when made on other ones
+    clusters: tuple[ClusterGroup, ...] = ()  # empty when the inventory names no cluster
 
     @property
     def freed(self) -> tuple[HostRow, ...]:
@@ -200,7 +216,28 @@ def build(
         top_n=top_n,
         contradictions=() if plan is None else contradictions(inv, plan, tuple(rows)),
         replay=replay,
+        clusters=groups(inv, tuple(rows)),
     )
+
+
+def groups(inv: Inventory, rows: tuple[HostRow, ...]) -> tuple[ClusterGroup, ...]:
+    """The hosts by cluster, when the inventory names clusters (none otherwise)."""
+    names = cluster_names(inv)
+    if names == ("",):
+        return ()
+    out = []
+    for name in names:
+        mine = tuple(r for r in rows if r.host.cluster == name)
+        after = None if mine[0].after is None else sum(1 for r in mine if r.after and r.after.vms)
+        out.append(
+            ClusterGroup(
+                name,
+                tuple(r.index for r in mine),
+                sum(1 for r in mine if r.before.vms),
+                after,
+            )
+        )
+    return tuple(out)
 
 
 def contradictions(inv: Inventory, plan: Plan, rows: tuple[HostRow, ...]) -> tuple[str, ...]:

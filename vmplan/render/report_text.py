@@ -2,7 +2,8 @@
 
 :func:`rich_table` colours it for a terminal and fits the curves to its width; :func:`plain` is
 the same content as aligned plain text with curves of :data:`SPARK_WIDTH` blocks, for pipes and
-files. Both end with a legend of the curves and the summary line.
+files. Both end with a legend of the curves and the summary line. When the inventory names
+clusters, a line per cluster (:func:`cluster_line`) comes above its hosts.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from rich.text import Text
 
 from vmplan import timefmt
 from vmplan.render.curves import sparkline
-from vmplan.render.report_model import HostRow, Panel, Report
+from vmplan.render.escape import cluster_label
+from vmplan.render.report_model import ClusterGroup, HostRow, Panel, Report
 from vmplan.render.svg import percent
 from vmplan.timefmt import format_duration
 from vmplan.units import plural
@@ -65,7 +67,7 @@ def _status(row: HostRow) -> str:
 
 
 def rows(report: Report, width: int = SPARK_WIDTH) -> list[list[str]]:
-    """One row of cells per host; curves ``width`` blocks wide."""
+    """One row of cells per host (in :attr:`Report.rows` order); curves ``width`` blocks wide."""
     out = []
     for r in report.rows:
         cells = [r.host.name, percent(r.host.cpu_limit), *_panel_cells(report, r, r.before, width)]
@@ -111,6 +113,22 @@ def summary_line(report: Report) -> str:
     )
 
 
+def cluster_line(group: ClusterGroup) -> str:
+    """``Cluster west: 3 hosts in use now, 2 after the plan``."""
+    after = "" if group.hosts_after is None else f", {group.hosts_after} after the plan"
+    return (
+        f"Cluster {cluster_label(group.name)}: {plural(group.hosts_before, 'host')} in use now"
+        f"{after}"
+    )
+
+
+def _grouped(report: Report, lines: list[str]) -> list[str]:
+    """``lines`` (one per host row) under a line per cluster, when the inventory names any."""
+    if not report.clusters:
+        return lines
+    return [x for g in report.clusters for x in (cluster_line(g), *(lines[i] for i in g.rows))]
+
+
 def plain(report: Report) -> str:
     """Aligned columns of plain text (no colour, no box drawing), the legend and the summary."""
     table = [headers(report), *rows(report)]
@@ -119,7 +137,7 @@ def plain(report: Report) -> str:
         "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in table
     ]
     footer = [curve_legend(report, SPARK_WIDTH), summary_line(report), *replay_lines(report)]
-    return "\n".join([*lines, "", *footer]) + "\n"
+    return "\n".join([lines[0], *_grouped(report, lines[1:]), "", *footer]) + "\n"
 
 
 def replay_lines(report: Report) -> list[str]:
@@ -167,12 +185,10 @@ def rich_table(console: Console, report: Report) -> None:
     wraps it) rather than cutting host names short.
     """
     width = fitting_width(report, console.width)
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for name in headers(report):
-        table.add_column(name, no_wrap=name != "status")
-    for line in rows(report, width):
-        cells = [Text(c, style="bold red" if c.endswith("!") or "over" in c else "") for c in line]
-        table.add_row(*cells)
+    cells = rows(report, width)
+    groups: list[tuple[str, tuple[int, ...]]] = [("", tuple(range(len(cells))))]
+    if report.clusters:
+        groups = [(cluster_line(g), g.rows) for g in report.clusters]
     needed = _needed(report, _fixed_width(report), width)
     wide = console
     if console.width < needed:  # rich would crop the table at the console's width
@@ -184,8 +200,29 @@ def rich_table(console: Console, report: Report) -> None:
             no_color=console.no_color,
             highlight=False,
         )
-    wide.print(table)
+    for line, indices in groups:
+        if line:
+            wide.print(Text(line, style="bold"), soft_wrap=True)
+        wide.print(_table(report, cells, indices, aligned=bool(report.clusters)))
     console.print(Text(curve_legend(report, width), style="dim"), soft_wrap=True)
     console.print(Text(summary_line(report), style="bold"), soft_wrap=True)
     for extra in replay_lines(report):
         console.print(Text(extra), soft_wrap=True)
+
+
+def _table(
+    report: Report, cells: list[list[str]], indices: tuple[int, ...], aligned: bool
+) -> Table:
+    """The rows ``indices`` of ``cells`` as a rich table; ``aligned``: every column as wide as
+    its widest cell in ``cells``, so that the tables of several clusters line up."""
+    names = headers(report)
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for i, name in enumerate(names):
+        widest = max(len(line[i]) for line in [names, *cells]) if aligned else None
+        table.add_column(name, no_wrap=name != "status", min_width=widest)
+    for i in indices:
+        styled = [
+            Text(c, style="bold red" if c.endswith("!") or "over" in c else "") for c in cells[i]
+        ]
+        table.add_row(*styled)
+    return table

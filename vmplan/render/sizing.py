@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from vmplan.model import Inventory
-from vmplan.render.escape import printable
+from vmplan.render.escape import cluster_label, printable
 from vmplan.sizing import Replay
 from vmplan.timefmt import iso_or_none, sample_label
 
@@ -51,8 +51,8 @@ def candidates_table(doc: dict[str, Any]) -> Table:
     return table
 
 
-def replay_dict(inv: Inventory, result: Replay) -> dict[str, Any]:
-    """The JSON of ``vmplan backtest`` (without the command and warnings)."""
+def replay_totals(result: Replay) -> dict[str, Any]:
+    """A replay's totals: the top of ``vmplan backtest``'s JSON, and each of its ``clusters``."""
     return {
         "samples": result.samples,
         "hosts_used": len(result.hosts),
@@ -61,6 +61,13 @@ def replay_dict(inv: Inventory, result: Replay) -> dict[str, Any]:
         "samples_over_full": result.samples_over_full,
         "worst": round(result.worst, 4),
         "hosts_over_memory": result.hosts_over_memory,
+    }
+
+
+def replay_dict(inv: Inventory, result: Replay) -> dict[str, Any]:
+    """The JSON of ``vmplan backtest`` (without the command and warnings)."""
+    return {
+        **replay_totals(result),
         "hosts": [
             {
                 "name": inv.hosts[h.host].name,
@@ -111,15 +118,21 @@ def replay_lines(inv: Inventory, result: Replay) -> list[str]:
     ]
 
 
-def replay_summary(result: Replay) -> str:
-    """``Backtest: 4 hosts x 288 samples: 3 samples over the CPU limit (0.260% of host-time), ...``."""
+def replay_summary(result: Replay, label: str = "Backtest") -> str:
+    """``Backtest: 4 hosts x 288 samples: 3 samples over the CPU limit (0.260% of host-time), ...``
+    (``label`` first: ``Cluster west: 2 hosts x ...`` for a cluster's line)."""
     hosts = len(result.hosts)
     memory = (
         f", {result.hosts_over_memory} over the memory limit" if result.hosts_over_memory else ""
     )
     return (
-        f"Backtest: {hosts} host{'s' if hosts != 1 else ''} x {result.samples} samples: "
+        f"{label}: {hosts} host{'s' if hosts != 1 else ''} x {result.samples} samples: "
         f"{result.samples_over_limit} over the CPU limit ({share(result.time_over_limit)} of "
         f"host-time), {result.samples_over_full} over 100% of cores, worst "
         f"{result.worst:.0%} of cores{memory}"
     )
+
+
+def cluster_lines(clusters: tuple[tuple[str, Replay], ...]) -> list[str]:
+    """A replay's line per cluster: ``Cluster west: 2 hosts x 288 samples: ...``."""
+    return [replay_summary(r, f"Cluster {cluster_label(name)}") for name, r in clusters]

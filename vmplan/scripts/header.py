@@ -19,6 +19,9 @@ def header_lines(steps: Steps, options: ScriptOptions, tool: str, how: list[str]
     ]
     if steps.freed:
         lines.append(f"Freed: {', '.join(steps.freed)}")
+    if options.clusters:
+        names = ", ".join(name or "(unnamed)" for name in options.clusters)
+        lines.append(f"Clusters: {names} (the moves of no other cluster are in this script)")
     lines.append("Planned from (sha256):")
     lines += [f"  {digest}  {path}" for path, digest in options.inputs] or ["  (not recorded)"]
     if options.command_line:

@@ -36,7 +36,8 @@ class ScriptOptions:
 
     ``inputs`` are ``(path, sha256 hex)`` of the inventory files; ``uri`` a template with
     ``{host}`` (virsh connection URIs, qm's ssh destination); ``extra`` words appended to every
-    migration command; ``ids`` the numeric VM ids qm needs, by VM name.
+    migration command; ``ids`` the numeric VM ids qm needs, by VM name; ``clusters`` the clusters
+    whose moves the script holds, when the inventory names clusters (empty otherwise).
     """
 
     inputs: tuple[tuple[str, str], ...] = ()
@@ -45,6 +46,7 @@ class ScriptOptions:
     uri: str | None = None
     extra: tuple[str, ...] = ()
     ids: Mapping[str, int] = field(default_factory=dict)
+    clusters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
