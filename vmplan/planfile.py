@@ -33,6 +33,8 @@ MAX_SECONDS = 1_000_000_000
 #: Python's limit on the digits of one int conversion.
 MAX_INT_DIGITS = 4300
 COMMANDS = tuple(c.value for c in Command)
+#: The largest host count an infeasible plan's lower bound may state.
+MOST_HOSTS = 1_000_000_000
 
 JsonPath = tuple[str | int, ...]
 
@@ -68,6 +70,12 @@ class _Checker:
         self.clusters = len({h.cluster for h in inv.hosts}) > 1
         self.errors: list[tuple[JsonPath, bool, str]] = []  # (path, at the key?, message)
         self.warnings: list[tuple[JsonPath, bool, str]] = []
+
+    def _most_hosts(self, feasible: bool) -> int:
+        """The largest lower bound a plan may state: a feasible plan uses at most every host;
+        an infeasible one may say it needs more than there are (``pack --spare 1`` on a cluster
+        of one host)."""
+        return len(self.inv.hosts) if feasible else MOST_HOSTS
 
     def error(self, path: JsonPath, message: str, at_key: bool = False) -> None:
         self.errors.append((path, at_key, message))
@@ -226,11 +234,12 @@ class _Checker:
         if bound is not None and (not _is_int(bound) or bound < 0):
             self.error(("lower_bound",), f"expected a host count or null, got {_shown(bound)}")
             bound = None
-        elif bound is not None and bound > len(self.inv.hosts):
+        elif bound is not None and bound > self._most_hosts(bool(flags["feasible"])):
+            limit = self._most_hosts(bool(flags["feasible"]))
+            why = "the inventory's hosts" if flags["feasible"] else "for an infeasible plan"
             self.error(
                 ("lower_bound",),
-                f"expected a host count up to {len(self.inv.hosts)} (the inventory's hosts), "
-                f"got {_shown(bound)}",
+                f"expected a host count up to {limit:,} ({why}), got {_shown(bound)}",
             )
             bound = None
         return str(command), bool(flags["feasible"]), bound, bool(flags["optimal"])
