@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ import pytest
 from fleetgen import SMALL, write_fleet
 from typer.testing import CliRunner
 
+from tests.clirun import interruptible
 from vmplan.cli import app
 
 PACK = ["pack", "--format", "json", "--time-limit", "1", "--risk", "none"]
@@ -195,15 +195,7 @@ def test_a_signal_while_a_process_pool_solves_stops_every_worker(
     leaves no process behind."""
     files = [str(p) for p in write_fleet(tmp_path, 10, 1000, 40, 2016)]  # a minute of work
     cmd = [sys.executable, "-m", "vmplan", *PACK, *files, "-j", "2"]
-    # a child inherits an ignored SIGINT (and vmplan then keeps ignoring it, as under nohup):
-    # this process may ignore it by now (Dask's cluster of another test), so handle it meanwhile
-    ignored = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
-        )
-    finally:
-        signal.signal(signal.SIGINT, ignored)
+    proc = interruptible(cmd, start_new_session=True)
     with proc:
         for _ in range(1200):  # until both workers run (at most two minutes)
             if proc.poll() is not None or len(_group(proc.pid)) >= 3:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.clirun import interruptible
+
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="mknod needs root (CI runs as root)")
 
@@ -171,7 +173,7 @@ def test_a_signal_ends_with_its_code_and_leaves_nothing(
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     cmd = [sys.executable, "-m", "vmplan", "pack", str(SAMPLES / "seed.yaml"), "-o", str(fifo)]
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+    with interruptible(cmd) as proc:
         wchan = Path(f"/proc/{proc.pid}/wchan")
         for _ in range(600):  # until it blocks opening the FIFO, its plan made (at most a minute)
             if proc.poll() is not None or wchan.read_text() == "wait_for_partner":

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import gzip
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -152,11 +153,9 @@ def synthetic_fleet(folder: Path, vms: int = 10_000, samples: int = 2016, seed: 
     yaml_path.write_text("\n".join(lines) + "\n")
     with open(folder / "fleet-cpu.csv", "w") as f:
         f.write("timestamp," + ",".join(f"vm{v:05d}" for v in range(vms)) + "\n")
-        for t in range(samples):
-            minutes = t * 5
-            stamp = (
-                f"2026-11-{2 + minutes // 1440:02d}T{minutes // 60 % 24:02d}:{minutes % 60:02d}:00Z"
-            )
+        start = datetime(2026, 11, 2, tzinfo=UTC)
+        for t in range(samples):  # past the month's end too (30 days: 8,640 samples)
+            stamp = (start + timedelta(minutes=5 * t)).strftime("%Y-%m-%dT%H:%M:%SZ")
             f.write(stamp + "," + ",".join(map(str, cpu[:, t].astype(int))) + "\n")
     return yaml_path
 
