@@ -195,3 +195,21 @@ def test_every_spare_plan_can_evacuate_each_host_it_uses(inv: Inventory) -> None
     after = closed_after(inv, target)
     for h in used:
         assert evacuation_fits(after, target, [h])
+
+
+def test_a_check_that_needs_only_some_failures_stops_at_the_fullest_failed_hosts() -> None:
+    """Asked for ``enough`` failures, the room check returns at least that many of the hosts the
+    whole check fails (all those failing without a search, which cost nothing, then the fullest
+    searched), and none exactly when the whole check finds none."""
+    inv = load([str(SAMPLES / "inventory.yaml")]).inventory
+    settings_ = PackSettings(time_limit=1, spare=0)
+    tight = pack(inv, settings_).plan.target  # packed without room: hosts fail
+    after = closed_after(inv, tight)
+    check = spare_check(1, settings_)
+    every = check(after, tight, None)
+    assert len(every) >= 3
+    for enough in (1, 2, len(every) + 1):
+        some = check(after, tight, enough)
+        assert set(some) <= set(every) and len(some) >= min(enough, len(every))
+    roomy = inv.current  # today's placement keeps room
+    assert check(closed_after(inv, roomy), roomy, 1) == check(closed_after(inv, roomy), roomy, None)

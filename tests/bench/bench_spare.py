@@ -36,11 +36,11 @@ def run(inv: Inventory, spare: int, time_limit: float) -> tuple[int, int, int, f
     checks, spent = 0, 0.0
     inner = spare_check(spare, settings) if spare else None
 
-    def timed(after: Inventory, placement: IntArray) -> list[int]:
+    def timed(after: Inventory, placement: IntArray, enough: int | None) -> list[int]:
         nonlocal checks, spent
         assert inner is not None
         started = time.monotonic()
-        bad = inner(after, placement)
+        bad = inner(after, placement, enough)
         checks, spent = checks + 1, spent + time.monotonic() - started
         return bad
 

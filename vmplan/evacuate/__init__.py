@@ -173,12 +173,13 @@ def evacuable(
     hosts: Sequence[int] | None = None,
     explain: bool = True,
     room: bool = True,
+    stop_after: int | None = None,
 ) -> list[Verdict]:
     """For every host (or only ``hosts``), whether it could be evacuated now (on the whole
     series, all rules). ``explain=False`` leaves a failed verdict's reasons and limit hints out
     (what costs most when a host fails; ``pack --spare`` only needs the verdict); ``room=False``
     tries no room-making moves (a stricter, much cheaper verdict: a host it passes, the full
-    search passes too).
+    search passes too); ``stop_after``: no more hosts once that many have failed.
 
     The inventory is prepared once and every host is tried from the same state. A placement that
     needs no room-making can always be ordered (its moves only fill open hosts up to their final
@@ -191,9 +192,11 @@ def evacuable(
     prep = prepare(inv, current)
     limits: dict[tuple[float | None, float | None], Prepared] = {}
     verifier: Verifier | None = None  # today's loads, summed once when first needed
-    out = []
+    out: list[Verdict] = []
     tried = range(len(inv.hosts)) if hosts is None else hosts
     for k, h in enumerate(tried):
+        if stop_after is not None and sum(not v.feasible for v in out) >= stop_after:
+            break
         say(f"{inv.hosts[h].name} ({k + 1}/{len(tried)})")
         named = frozenset({h})
         deadline = time.monotonic() + settings.time_limit

@@ -6,7 +6,8 @@ each other). The inventory it is given has every host the placement frees closed
 maintenance): after consolidation those hosts are gone, so an evacuation may only use the hosts
 the plan keeps. What is checked, on the series planned on and with every rule:
 
-- every used host alone is evacuable (:func:`vmplan.evacuate.evacuable`, each target placement
+- every used host alone is evacuable, the fullest first (with ``enough``, the check stops once
+  that many hosts failed: the caller only needs to know some) (:func:`vmplan.evacuate.evacuable`, each target placement
   re-verified): first without moving other VMs to make room (cheap), then, when only a few hosts
   fail that way, those few with room-making as ``check --evacuable`` does; a host whose VMs cannot fit even in the others' room summed over hosts (at some
   sample, or in memory) fails without a search;
@@ -25,31 +26,43 @@ import numpy as np
 from vmplan.constraints import padded_cpu_cap, padded_memory_cap
 from vmplan.engine.settings import Settings
 from vmplan.evacuate import evacuable, evacuate
-from vmplan.model import VM, IntArray, Inventory, host_loads, host_memory_use
+from vmplan.model import VM, FloatArray, IntArray, Inventory, host_loads, host_memory_use
 
 #: Hosts searched with room-making (other VMs moved aside, as ``check --evacuable`` does) when
 #: no more than this many fail without it: the search costs about 0.25 s a host on 1,000 VMs,
 #: and on a tight placement where most hosts fail the check fails anyway.
 FULL_SEARCH = 3
 
-#: (inventory with freed hosts closed, placement) -> the hosts that could not be evacuated
-RoomCheck = Callable[[Inventory, IntArray], list[int]]
+#: (inventory with freed hosts closed, placement, how many failures are enough or None for all)
+#: -> the hosts that could not be evacuated
+RoomCheck = Callable[[Inventory, IntArray, int | None], list[int]]
 
 
 def spare_check(spare: int, settings: Settings) -> RoomCheck:
     """The check that ``spare`` hosts of a placement can be evacuated (see the module doc)."""
 
-    def check(inv: Inventory, placement: IntArray) -> list[int]:
+    def check(inv: Inventory, placement: IntArray, enough: int | None = None) -> list[int]:
         used: list[int] = np.unique(placement).tolist()
         if len(used) <= spare:
             return used
-        hopeless = _no_room_left(inv, placement, used)
-        tried = [h for h in used if h not in hopeless]
+        loads = host_loads(inv, placement)  # (hosts x samples): summed once for both
+        hopeless = _no_room_left(inv, placement, loads, used)
+        if enough is not None and len(hopeless) >= enough:
+            return sorted(hopeless)
+        tried = [h for h in fullest_first(inv, loads, used) if h not in hopeless]
+        stop = None if enough is None else enough - len(hopeless)
         verdicts = evacuable(
-            inv, settings, current=placement, hosts=tried, explain=False, room=False
+            inv,
+            settings,
+            current=placement,
+            hosts=tried,
+            explain=False,
+            room=False,
+            stop_after=stop,
         )
         failed = [v.host for v in verdicts if not v.feasible]
-        if not hopeless and 0 < len(failed) <= FULL_SEARCH:  # the last few: with room-making
+        complete = len(verdicts) == len(tried)
+        if complete and not hopeless and 0 < len(failed) <= FULL_SEARCH:  # with room-making
             verdicts = evacuable(inv, settings, current=placement, hosts=failed, explain=False)
             failed = [v.host for v in verdicts if not v.feasible]
         bad = sorted(hopeless | set(failed))
@@ -65,19 +78,30 @@ def spare_check(spare: int, settings: Settings) -> RoomCheck:
     return check
 
 
-def _no_room_left(inv: Inventory, placement: IntArray, used: list[int]) -> set[int]:
+def fullest_first(inv: Inventory, loads: FloatArray, used: list[int]) -> list[int]:
+    """The used hosts, the highest CPU peak over the limit first (the likeliest to fail: their
+    VMs need the most room elsewhere), then by index. ``loads``: every host's CPU series."""
+    hosts = np.asarray(used, dtype=np.int64)
+    peaks = loads[hosts].max(axis=1) if loads.shape[1] else np.zeros(hosts.size)
+    share = peaks / inv.cpu_cap[hosts]
+    return [int(h) for h in hosts[np.lexsort((hosts, -share))]]
+
+
+def _no_room_left(
+    inv: Inventory, placement: IntArray, loads: FloatArray, used: list[int]
+) -> set[int]:
     """Used hosts that certainly cannot be evacuated, without a search: at some sample the load
     of all used hosts exceeds what the others may carry together (their padded limits, as every
     fit test pads them, summed), or their memory does. A necessary condition only: a host that
     passes it is searched."""
     hosts = np.asarray(used, dtype=np.int64)
-    loads = host_loads(inv, placement)[hosts].sum(axis=0)
+    total = loads[hosts].sum(axis=0)
     memory = float(host_memory_use(inv, placement)[hosts].sum())
     cpu = padded_cpu_cap(inv.cpu_cap[hosts])
     mem = padded_memory_cap(inv.mem_cap[hosts])
     out = set()
     for k, h in enumerate(used):
-        if (loads > cpu.sum() - cpu[k]).any() or memory > mem.sum() - mem[k]:
+        if (total > cpu.sum() - cpu[k]).any() or memory > mem.sum() - mem[k]:
             out.add(h)
     return out
 
