@@ -40,6 +40,26 @@ def padded_memory_cap(cap: Number) -> FloatArray:
     return np.asarray(np.asarray(cap, dtype=np.float64) * (1 + EPS))
 
 
+def exact_cpu_sizes(sizes: FloatArray, cap: float) -> tuple[FloatArray, float]:
+    """Demands and a CPU limit for a bound that packs one sample exactly: when all of them are
+    whole multiples of one decimal step (0.01 cores, say, as series in percent of whole vCPUs
+    give) larger than the tolerance, a set of them fits the padded limit exactly when their
+    multiples fit the limit itself, so they come back as whole numbers of that step (and the
+    limit too); otherwise as they are with the padded limit. Bounds like Fekete and Schepers'
+    lose a host to the tolerance at exact fractions of a host (two halves of ``1 + 2e-9``)."""
+    padded = float(padded_cpu_cap(cap))
+    values = np.append(np.asarray(sizes, dtype=np.float64), cap)
+    for digits in range(7):
+        step = 10.0**-digits
+        if padded - cap >= step:
+            break
+        scaled = values / step
+        whole = np.round(scaled)
+        if (np.abs(scaled - whole) <= 1e-12 * np.maximum(1.0, np.abs(scaled))).all():
+            return whole[:-1], float(whole[-1])
+    return np.asarray(sizes, dtype=np.float64), padded
+
+
 def cpu_fits(load: Number, cap: Number) -> npt.NDArray[np.bool_]:
     """``load <= cap`` in cores, with the shared tolerance (scalars or broadcasting arrays)."""
     return np.asarray(np.asarray(load) <= padded_cpu_cap(cap))

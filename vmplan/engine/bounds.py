@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vmplan.constraints import padded_cpu_cap, padded_memory_cap
+from vmplan.constraints import exact_cpu_sizes, padded_cpu_cap, padded_memory_cap
 from vmplan.engine.items import Items
 from vmplan.model import FloatArray, IntArray, Inventory
 
@@ -38,6 +38,9 @@ CLIQUE_CANDIDATES = 400
 COLUMN_VALUES = 5_000_000
 #: ... and only up to this many (items x distinct samples x kept samples) comparisons.
 COLUMN_WORK = 100_000_000
+#: Samples of highest total demand given the per-sample bounds when the maximal ones are not
+#: found (besides every item's peak sample).
+TOP_TOTALS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,17 +112,14 @@ def lower_bounds(inv: Inventory, items: Items) -> Bounds:
     memory = _cover(padded_memory_cap(inv.mem_cap[open_]), float(items.memory.sum()))
     packing, columns = 0, None
     if open_.any():
-        cap = float(padded_cpu_cap(inv.cpu_cap[open_].max()))
+        limit = float(inv.cpu_cap[open_].max())
+        cap = float(padded_cpu_cap(limit))
         if (items.peak > cap / 3).any():  # else L2 and the DFF bound add nothing per sample
             columns = maximal_columns(items.demand)
-            cols = columns if columns is not None else np.unique(np.argmax(items.demand, axis=1))
+            cols = columns if columns is not None else _likely_columns(items.demand, total)
             tall = cols[(items.demand[:, cols] > cap / 3).any(axis=0)]
             packing = max(
-                (
-                    max(l2(items.demand[:, t], cap), dff(items.demand[:, t], cap))
-                    for t in tall.tolist()
-                ),
-                default=0,
+                (_one_sample(items.demand[:, t], limit) for t in tall.tolist()), default=0
             )
         mem_cap = float(padded_memory_cap(inv.mem_cap[open_].max()))
         packing = max(packing, l2(items.memory, mem_cap))
@@ -130,6 +130,20 @@ def lower_bounds(inv: Inventory, items: Items) -> Bounds:
         packing,
         columns=None if columns is None else int(columns.size),
     )
+
+
+def _one_sample(demand: FloatArray, limit: float) -> int:
+    """L2 and the DFF bound of one sample's demands in bins of the largest CPU limit."""
+    sizes, cap = exact_cpu_sizes(demand, limit)
+    return max(l2(sizes, cap), dff(sizes, cap))
+
+
+def _likely_columns(demand: FloatArray, total: FloatArray) -> IntArray:
+    """Where the per-sample bounds are looked for when the maximal samples cost too much to
+    find: every item's peak sample and the :data:`TOP_TOTALS` samples of highest total demand
+    (any sample gives a valid bound; these are where it is likeliest to bind)."""
+    top = np.argsort(-total, kind="stable")[:TOP_TOTALS]
+    return np.unique(np.concatenate([np.argmax(demand, axis=1), top]))
 
 
 def maximal_columns(demand: FloatArray) -> IntArray | None:
