@@ -107,3 +107,23 @@ def test_reading_in_pieces_stops_past_the_limit() -> None:
     with pytest.raises(files.TooLarge):
         list(files.line_pieces(io.BytesIO(b"ab\n" * 10), 29, size=7))
     assert len(list(files.line_pieces(io.BytesIO(b"ab\n" * 10), 30, size=7))) == 5
+
+
+PLAIN = b"timestamp,a,b\r\n0,1.5,2\r\n\r\n1,,3.25\n\n2,4,100.\r\n3,0,7"  # decimals.py reads it
+QUOTED = b'timestamp,"a",b\r\n0,"1.5",2\r\n\r\n1,,3.25\n\n2,"4",100.\r\n3,0,7'  # loadtxt does
+
+
+@pytest.mark.parametrize("piece_bytes", [5, 16, 1 << 22])
+@pytest.mark.parametrize("text", [PLAIN, QUOTED])
+def test_pieces_cut_anywhere_read_as_the_whole_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, piece_bytes: int, text: bytes
+) -> None:
+    # CRLF line ends, blank lines and a last line without its end, read in small pieces
+    (tmp_path / "cpu.csv").write_bytes(text)
+    monkeypatch.setattr(csvseries, "PIECE_BYTES", piece_bytes)
+    table, problems = csvseries.read_csv(tmp_path / "cpu.csv", "cpu.csv", 1 << 20)
+    assert table is not None and not problems
+    assert table.columns == {"a": 0, "b": 1}
+    expected = [[1.5, np.nan, 4, 0], [2, 3.25, 100, 7]]
+    np.testing.assert_array_equal(table.values, np.array(expected))
+    assert table.stamps == ((2, "0"), (4, "1"), (6, "2"), (7, "3"))
