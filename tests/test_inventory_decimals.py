@@ -51,11 +51,12 @@ def test_the_wrong_number_of_cells_is_refused() -> None:
     assert cells("1,2,3,", 2) is None
 
 
-def test_csv_columns_come_back_by_vm_across_blocks() -> None:
-    rows = decimals.BLOCK_ROWS * 3 + 5
+def test_csv_columns_come_back_by_vm_across_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(decimals, "BLOCK_CELLS", 3 * 64)  # blocks of 64 rows
+    rows = 64 * 3 + 5
     data = np.arange(rows * 3, dtype=np.float64).reshape(rows, 3) / 4
     body = "".join(f"t{t},{','.join(repr(float(v)) for v in data[t])}\n\n" for t in range(rows))
-    got = decimals.csv_columns(body.encode(), 3)
+    got = decimals.csv_columns(lambda: [body.encode()], 3)
     assert got is not None
     values, stamps = got
     assert values.flags.c_contiguous and np.array_equal(values, data.T)
@@ -68,7 +69,7 @@ def test_csv_columns_come_back_by_vm_across_blocks() -> None:
     [b"t0,1,2\nt1,1\n", b"t0,1,2\nt1,1,2,3\n", b"t0,1,2\n   \n", b"t0,1,x\n", b""],
 )
 def test_ragged_or_odd_rows_are_left_to_the_general_parser(body: bytes) -> None:
-    assert decimals.csv_columns(body, 2) is None
+    assert decimals.csv_columns(lambda: [body], 2) is None
 
 
 def test_a_dot_in_every_cell_reads_the_same_as_a_dot_in_some() -> None:

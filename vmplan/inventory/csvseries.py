@@ -14,6 +14,7 @@ import math
 import re
 import warnings
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,67 +43,112 @@ def read_csv(path: Path, shown: str, max_bytes: int) -> tuple[CsvSeries | None, 
     """A wide CSV ``timestamp,<vm>,<vm>,...`` with one row per sample.
 
     ``shown`` is the file name as messages print it. Plain decimals are read by
-    :mod:`.decimals`, anything else by numpy's ``loadtxt``; only when that fails or a value is out
-    of range does a Python pass run, to report every bad cell with its line and column.
+    :mod:`.decimals`, a piece of the file at a time, into the matrix: the file is never held whole
+    beside it. Anything else is read whole, by numpy's ``loadtxt``; only when that fails or a value
+    is out of range does a Python pass run, to report every bad cell with its line and column.
+    ``path`` must be a regular file (it is read more than once).
     """
     top = Position(shown, 1, 1)
+    too_large = f"over the {max_bytes >> 20} MiB limit"
     try:
         size = path.stat().st_size
         if size > max_bytes:
             return None, [
-                Problem.at(
-                    top,
-                    "",
-                    f"file is {size / 2**20:,.0f} MiB, over the {max_bytes >> 20} MiB limit",
-                    "input",
-                )
+                Problem.at(top, "", f"file is {size / 2**20:,.0f} MiB, {too_large}", "input")
             ]
-        data = files.read_limited(path, max_bytes)  # a pipe or device has no size to check
-        if len(data) > max_bytes:
-            return None, [
-                Problem.at(top, "", f"file is over the {max_bytes >> 20} MiB limit", "input")
-            ]
-        return parse_csv(data, shown)
+        with path.open("rb") as f:
+            not_text = files.text_problem(f.read(files.SNIFF_BYTES), "CSV")
+        if not_text:
+            return None, [Problem.at(top, "", not_text, "input")]
+
+        def pieces() -> Iterator[bytes]:
+            with path.open("rb") as f:
+                yield from files.line_pieces(f, max_bytes, PIECE_BYTES)
+
+        return _parse(pieces, shown, decimals.WORKERS)
     except OSError as exc:
         return None, [
             Problem.at(top, "", f"cannot read the CPU series file: {exc.strerror}", "input")
         ]
+    except files.TooLarge:
+        return None, [Problem.at(top, "", f"file is {too_large}", "input")]
     except MemoryError:
         return None, [Problem.at(top, "", f"not enough memory to read {shown}", "input")]
+
+
+#: Bytes read at a time: enough rows to share out to the threads, little beside the matrix.
+PIECE_BYTES = 4 << 20
 
 
 def parse_csv(
     data: bytes, shown: str, workers: int = decimals.WORKERS
 ) -> tuple[CsvSeries | None, list[Problem]]:
-    """The CSV's text (as read by :func:`read_csv`) into series, or every problem found."""
-    top = Position(shown, 1, 1)
+    """The CSV's text into series, or every problem found (as :func:`read_csv` reads a file)."""
     not_text = files.text_problem(data, "CSV")
     if not_text:
-        return None, [Problem.at(top, "", not_text, "input")]
-    data = data.replace(b"\r\n", b"\n")
-    if b'"' in data:  # RFC 4180 quotes around a cell: spaces instead, so columns stay true
-        data = _QUOTED.sub(rb" \1 ", data)
-    head, _, body = data.partition(b"\n")
+        return None, [Problem.at(Position(shown, 1, 1), "", not_text, "input")]
+    return _parse(
+        lambda: files.line_pieces(io.BytesIO(data), len(data), PIECE_BYTES), shown, workers
+    )
+
+
+def _parse(
+    pieces: decimals.Pieces, shown: str, workers: int
+) -> tuple[CsvSeries | None, list[Problem]]:
+    """The CSV that ``pieces`` reads (anew at every call) into series, or every problem found."""
+    head = next(iter(_unquoted(pieces())), b"").partition(b"\n")[0]
     header = _header_cells(head.decode("utf-8-sig", "replace"))
     if len(header) < 2 or header[0].strip().lower() not in ("timestamp", "time"):
-        return None, [Problem.at(top, "", _header_problem(head, header), "input")]
+        return None, [Problem.at(Position(shown, 1, 1), "", _header_problem(head, header), "input")]
     columns, at, problems = _columns(header, shown)
     n = len(header) - 1
+
+    def body() -> Iterator[bytes]:
+        rows = iter(_unquoted(pieces()))
+        first = next(rows, b"")
+        yield first[first.find(b"\n") + 1 :] if b"\n" in first else b""
+        yield from rows
+
     fast = decimals.csv_columns(body, n, workers)  # plain decimals: fast, already by column
-    values, stamps = fast if fast is not None else (_loadtxt_columns(body, n), None)
-    if values is None or ((values < 0) | (values > 100)).any():  # NaN (missing) compares False
-        # the slow path is the authority: it reports every bad cell, or returns what it read
-        # (numpy refuses some cells that are fine, e.g. one holding only spaces: missing)
-        slow, found = _csv_slow(body, shown, n)
-        problems += found
-        if slow is None:
-            return None, problems
-        values = np.ascontiguousarray(slow.T)
-    if stamps is None:
-        stamps = [(i + 2, line.partition(b",")[0]) for i, line in enumerate(body.split(b"\n"))]
+    if fast is not None and _in_range(fast[0]):
+        values, stamps = fast
+    else:
+        # read whole: numpy's general parser, or the slow path, the authority: it reports every
+        # bad cell, or returns what it read (numpy refuses some cells that are fine, e.g. one
+        # holding only spaces: missing)
+        plain = fast is not None  # every cell a plain decimal, some out of range: no loadtxt
+        del fast  # the matrix goes before the text is read whole
+        text = b"".join(body())
+        loaded = None if plain else _loadtxt_columns(text, n)
+        if loaded is None or not _in_range(loaded):
+            slow, found = _csv_slow(text, shown, n)
+            problems += found
+            if slow is None:
+                return None, problems
+            loaded = np.ascontiguousarray(slow.T)
+        values = loaded
+        stamps = [(i + 2, line.partition(b",")[0]) for i, line in enumerate(text.split(b"\n"))]
         stamps = [(line, stamp) for line, stamp in stamps if stamp.strip()]
     texts = tuple((line, stamp.decode("utf-8", "replace").strip()) for line, stamp in stamps)
     return CsvSeries(columns, values, texts, at), problems
+
+
+def _unquoted(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """Pieces of whole lines with CRLF line ends as LF, and RFC 4180 quotes around a cell as
+    spaces, so columns stay true."""
+    for piece in pieces:
+        piece = piece.replace(b"\r\n", b"\n")
+        yield _QUOTED.sub(rb" \1 ", piece) if b'"' in piece else piece
+
+
+def _in_range(values: FloatArray) -> bool:
+    """No value below 0 or above 100; NaN (a missing sample) is ignored. Reduced without a
+    temporary as large as the matrix."""
+    if not values.size:
+        return True
+    return not bool(
+        np.fmin.reduce(values, axis=None) < 0 or np.fmax.reduce(values, axis=None) > 100
+    )
 
 
 def _header_cells(line: str) -> list[str]:

@@ -15,14 +15,16 @@ gives. Blocks are independent, so they run on a few threads (numpy releases the 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from vmplan.model import FloatArray
 
-#: Rows per block: few enough numpy calls per block, blocks small enough to share out.
-BLOCK_ROWS = 64
+#: Cells per block (whole rows, at least one): few enough numpy calls per block, blocks small
+#: enough to share out, and their temporary arrays (a dozen of 8 bytes per cell) small.
+BLOCK_CELLS = 1 << 16
 #: Threads at most (a block is small; more threads mostly wait for the GIL).
 WORKERS = 2
 _COMMA, _DOT, _ZERO = 44, 46, 48
@@ -93,45 +95,80 @@ def parse_cells(buf: np.ndarray, n_cells: int) -> FloatArray | None:
 
 
 Stamps = list[tuple[int, bytes]]  # (line number in the file, first cell) of every row
+#: The rows of a CSV's body (after its header), as a fresh iterator of pieces of whole lines.
+Pieces = Callable[[], Iterable[bytes]]
 
 
-def csv_columns(body: bytes, n: int, workers: int = WORKERS) -> tuple[FloatArray, Stamps] | None:
+def csv_columns(body: Pieces, n: int, workers: int = WORKERS) -> tuple[FloatArray, Stamps] | None:
     """The ``n`` value columns of CSV rows ``stamp,v1,..,vn`` as an (n, rows) array, with each
-    row's line and stamp (``body`` starts at line 2, after the header); or None.
+    row's line and stamp (the body starts at line 2, after the header); or None.
 
-    Blank lines are skipped. None when a row has another number of cells or a cell is not a plain
-    decimal (the caller's general parser then decides and reports).
+    ``body`` is read twice, a piece at a time: to count the rows, then into the array made for
+    them, so that the text is never held whole beside the array. Blank lines are skipped. None
+    when a row has another number of cells or a cell is not a plain decimal (the caller's general
+    parser then decides and reports).
     """
-    rows = []  # the lines themselves: cutting off each stamp here would copy the whole body
-    firsts = []  # where each row's first comma is
+    rows = 0
+    for piece in body():
+        for line in piece.split(b"\n"):
+            if line:
+                if line.count(b",") != n:
+                    return None
+                rows += 1
+    if not rows or n == 0:
+        return None
+    out = np.empty((n, rows), dtype=np.float64)
     stamps: Stamps = []
-    for i, line in enumerate(body.split(b"\n")):
+    lineno = 2
+    threads = max(1, min(workers, os.cpu_count() or 1))
+    with ThreadPoolExecutor(threads) as pool:
+        for piece in body():
+            lines = piece.split(b"\n")
+            done = len(stamps)
+            part = _piece(lines, lineno, n, stamps)
+            lineno += len(lines) - 1
+            if part is None or len(stamps) > rows:  # the file changed since it was counted
+                return None
+            if not _fill(out, done, part, n, pool, threads):
+                return None
+    return (out, stamps) if len(stamps) == rows else None
+
+
+def _piece(lines: list[bytes], lineno: int, n: int, stamps: Stamps) -> list[memoryview] | None:
+    """The cells of a piece's rows (each row after its stamp); the stamps with their line numbers
+    go to ``stamps``. None when a row has another number of cells."""
+    cells: list[memoryview] = []
+    for i, line in enumerate(lines):
         if line:
             comma = line.find(b",")
             if comma < 0 or line.count(b",") != n:
                 return None
-            rows.append(line)
-            firsts.append(comma + 1)
-            stamps.append((i + 2, line[:comma]))
-    if not rows or n == 0:
-        return None
-    out = np.empty((n, len(rows)), dtype=np.float64)
+            cells.append(memoryview(line)[comma + 1 :])
+            stamps.append((lineno + i, line[:comma]))
+    return cells
+
+
+def _fill(
+    out: FloatArray,
+    first: int,
+    cells: list[memoryview],
+    n: int,
+    pool: ThreadPoolExecutor,
+    threads: int,
+) -> bool:
+    """Rows ``cells`` into ``out`` from its column ``first``, in blocks shared out to the pool's
+    ``threads``; False when a cell is not a plain decimal."""
+    if not cells:
+        return True
+    size = max(1, min(BLOCK_CELLS // n, -(-len(cells) // threads)))  # a block for every thread
 
     def block(k: int) -> bool:
-        part = rows[k : k + BLOCK_ROWS]
-        cells = [row[first:] for row, first in zip(part, firsts[k : k + BLOCK_ROWS], strict=True)]
-        buf = np.frombuffer(b",".join(cells) + b",", dtype=np.uint8)
+        part = cells[k : k + size]
+        buf = np.frombuffer(b",".join([*part, b""]), dtype=np.uint8)  # every cell ends at a comma
         values = parse_cells(buf, n * len(part))
         if values is None:
             return False
-        out[:, k : k + len(part)] = values.reshape(len(part), n).T
+        out[:, first + k : first + k + len(part)] = values.reshape(len(part), n).T
         return True
 
-    starts = range(0, len(rows), BLOCK_ROWS)
-    workers = min(workers, os.cpu_count() or 1, len(starts))
-    if workers <= 1:
-        done = all(block(k) for k in starts)
-    else:
-        with ThreadPoolExecutor(workers) as pool:
-            done = all(pool.map(block, starts))
-    return (out, stamps) if done else None
+    return all(pool.map(block, range(0, len(cells), size)))

@@ -4,13 +4,18 @@ A regular file's size is known before reading, but a device or a pipe (``/dev/ze
 substitution) reports 0 and may never end; so reading stops one byte past the limit, and after
 the first block when that block already shows binary data. Memory grows with what is read, never
 with the limit: a 29-byte file costs a few kilobytes however high the limit is.
+
+A file too large to hold twice (a CSV of series beside the matrix read from it) is read in
+pieces of whole lines by :func:`line_pieces` instead.
 """
 
 from __future__ import annotations
 
 import codecs
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 SNIFF_BYTES = 65536
 #: Read at least this much at a time from a stream of unknown size.
@@ -35,6 +40,36 @@ def read_limited(path: Path, max_bytes: int) -> bytes:
             parts.append(block)
             got += len(block)
         return b"".join(parts)
+
+
+class TooLarge(Exception):
+    """More than the limit was read (a file that grew after its size was checked)."""
+
+
+def line_pieces(f: BinaryIO, max_bytes: int, size: int) -> Iterator[bytes]:
+    """``f`` in pieces of whole lines, each about ``size`` bytes or one line if that is longer;
+    every piece ends with a line break but perhaps the last. Raises :class:`TooLarge` once more than
+    ``max_bytes`` were read, and :class:`OSError` like ``read``."""
+    parts: list[bytes] = []  # the start of a line that the last read cut off
+    got = 0
+    while block := f.read(size):
+        got += len(block)
+        if got > max_bytes:
+            raise TooLarge
+        cut = block.rfind(b"\n") + 1
+        if cut == len(block) and not parts:
+            yield block
+            continue
+        if not cut:
+            parts.append(block)
+            continue
+        piece = b"".join([*parts, memoryview(block)[:cut]])
+        parts = [block[cut:]]
+        del block  # not held beside the piece while it is read
+        yield piece
+    tail = b"".join(parts)
+    if tail:
+        yield tail
 
 
 def text_problem(data: bytes, kind: str) -> str | None:
