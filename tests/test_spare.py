@@ -213,3 +213,30 @@ def test_a_check_that_needs_only_some_failures_stops_at_the_fullest_failed_hosts
         assert set(some) <= set(every) and len(some) >= min(enough, len(every))
     roomy = inv.current  # today's placement keeps room
     assert check(closed_after(inv, roomy), roomy, 1) == check(closed_after(inv, roomy), roomy, None)
+
+
+def test_a_check_that_stops_early_still_gives_the_whole_checks_verdict(monkeypatch) -> None:
+    """A host that fails without room-making but passes with it (the whole check searches up to
+    FULL_SEARCH such hosts again): a check that needs only one failure must not stop at it and
+    call the placement roomless (it rejected cheaper candidates the whole check accepts)."""
+    from types import SimpleNamespace
+
+    import builders
+
+    from vmplan.evacuate import room
+
+    inv = builders.inventory(
+        [(8, 64)] * 3, [(2, 4, [50, 50], 0), (2, 4, [40, 40], 1), (2, 4, [10, 10], 2)]
+    )
+
+    def evacuable(inv, settings, current=None, hosts=(), explain=True, room=True, stop_after=None):
+        out = []
+        for h in hosts:
+            if stop_after is not None and sum(not v.feasible for v in out) >= stop_after:
+                break
+            out.append(SimpleNamespace(host=h, feasible=room or h != 0))  # 0 needs room-making
+        return out
+
+    monkeypatch.setattr(room, "evacuable", evacuable)
+    check = room.spare_check(1, PackSettings(time_limit=1, spare=1))
+    assert check(inv, inv.current, None) == check(inv, inv.current, 1) == []

@@ -47,10 +47,10 @@ def spare_check(spare: int, settings: Settings) -> RoomCheck:
             return used
         loads = host_loads(inv, placement)  # (hosts x samples): summed once for both
         hopeless = _no_room_left(inv, placement, loads, used)
-        if enough is not None and len(hopeless) >= enough:
+        stop = _stop_after(enough, hopeless)
+        if stop is not None and stop <= 0:  # the hopeless ones are enough
             return sorted(hopeless)
         tried = [h for h in fullest_first(inv, loads, used) if h not in hopeless]
-        stop = None if enough is None else enough - len(hopeless)
         verdicts = evacuable(
             inv,
             settings,
@@ -61,8 +61,7 @@ def spare_check(spare: int, settings: Settings) -> RoomCheck:
             stop_after=stop,
         )
         failed = [v.host for v in verdicts if not v.feasible]
-        complete = len(verdicts) == len(tried)
-        if complete and not hopeless and 0 < len(failed) <= FULL_SEARCH:  # with room-making
+        if not hopeless and 0 < len(failed) <= FULL_SEARCH:  # the last few: with room-making
             verdicts = evacuable(inv, settings, current=placement, hosts=failed, explain=False)
             failed = [v.host for v in verdicts if not v.feasible]
         bad = sorted(hopeless | set(failed))
@@ -76,6 +75,17 @@ def spare_check(spare: int, settings: Settings) -> RoomCheck:
         return [] if plan.feasible else together
 
     return check
+
+
+def _stop_after(enough: int | None, hopeless: set[int]) -> int | None:
+    """How many hosts failing without room-making are enough: ``enough`` less the hopeless ones,
+    but never fewer than ``FULL_SEARCH + 1`` when none is hopeless, so that the verdict is the
+    whole check's (a few failures are searched again with room-making, and may pass)."""
+    if enough is None:
+        return None
+    if enough < 1:
+        raise ValueError("enough must be at least 1")
+    return enough - len(hopeless) if hopeless else max(enough, FULL_SEARCH + 1)
 
 
 def fullest_first(inv: Inventory, loads: FloatArray, used: list[int]) -> list[int]:

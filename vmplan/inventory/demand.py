@@ -55,6 +55,7 @@ def demand(
         # second matrix beside it, 659 MiB at 10,000 VMs x 8,640 samples)
         matrix = _in_order(whole.values, csv_rows)
     else:
+        del whole  # its array is let go with its last row, as every CSV's
         matrix = _stacked(rows, vm_specs, csvs)
     _fill_gaps(matrix, vm_specs, wheres, problems)
     _fractions(matrix, vm_specs, wheres, problems)
