@@ -25,20 +25,25 @@ MAX_CSV_BYTES = 2 << 30
 
 VmSpecs = tuple[tuple[VmSpec, FileSpec], ...]
 Csvs = dict[str, tuple[str, csvseries.CsvSeries | None]]  # by the file that names it: (shown, CSV)
+#: A file's cpu_series CSV as read: where (as shown), its series or None, the problems found.
+SeriesRead = tuple[str, csvseries.CsvSeries | None, list[Problem]]
 
 
 def demand(
     vm_specs: VmSpecs,
     specs: list[FileSpec],
+    csvs: Csvs,
     problems: list[Problem],
     start: datetime | None,
     interval_s: int,
-    roots: Sequence[Path] = (),
 ) -> FloatArray | None:
     """The (VMs x samples) demand in cores, or None when a problem added to ``problems`` stops it.
 
-    ``roots``: folders besides each inventory's own from which a ``cpu_series`` CSV may be read."""
-    csvs = _read_csvs(specs, problems, start, interval_s, roots)
+    ``csvs``: the ``cpu_series`` CSV of every file that names one, as :func:`read_series` read
+    it (this function lets each array go as its rows are copied)."""
+    for shown, table in csvs.values():
+        if table is not None:
+            problems += csvtimes.check_times(table, shown, start, interval_s)
     rows, wheres, csv_rows = _rows(vm_specs, csvs, problems)
     if _errors(problems):
         return None
@@ -112,38 +117,30 @@ def _errors(problems: list[Problem]) -> bool:
     return any(p.level is Level.ERROR for p in problems)
 
 
-def _read_csvs(
-    specs: list[FileSpec],
-    problems: list[Problem],
-    start: datetime | None,
-    interval_s: int,
-    roots: Sequence[Path],
-) -> Csvs:
-    csvs: Csvs = {}
-    for spec in specs:
-        if spec.cpu_series is None:
-            continue
-        rel = spec.cpu_series.value
-        path = paths.series_path(spec.file, rel, roots)
-        refused = path if isinstance(path, str) else paths.not_regular(path)
-        if refused is not None:
-            w = spec.cpu_series.where
-            problems.append(Problem.at(w, "cpu_series", f"{rel}: {refused}", "input"))
-            csvs[spec.file] = (rel, None)
-            continue
-        assert isinstance(path, Path)
-        loaded, found = csvseries.read_csv(path, str(path), MAX_CSV_BYTES)
-        for p in found:  # a file-level problem (missing, unreadable) belongs on the cpu_series key
-            if p.line == 1 and p.column == 1 and p.rule == "input":
-                w = spec.cpu_series.where
-                p = Problem(
-                    w.file, w.line, w.column, "cpu_series", f"{rel}: {p.message}", p.rule, p.level
-                )
-            problems.append(p)
-        if loaded is not None:
-            problems += csvtimes.check_times(loaded, str(path), start, interval_s)
-        csvs[spec.file] = (str(path), loaded)
-    return csvs
+def read_series(spec: FileSpec, roots: Sequence[Path] = ()) -> SeriesRead | None:
+    """The ``cpu_series`` CSV a file names, read (each file's on its own, so files can be read in
+    parallel): where it was read, its series (None when it cannot be) and the problems found.
+    None when the file names none.
+
+    ``roots``: folders besides the inventory's own from which a ``cpu_series`` CSV may be read."""
+    if spec.cpu_series is None:
+        return None
+    rel = spec.cpu_series.value
+    w = spec.cpu_series.where
+    path = paths.series_path(spec.file, rel, roots)
+    refused = path if isinstance(path, str) else paths.not_regular(path)
+    if refused is not None:
+        return rel, None, [Problem.at(w, "cpu_series", f"{rel}: {refused}", "input")]
+    assert isinstance(path, Path)
+    loaded, found = csvseries.read_csv(path, str(path), MAX_CSV_BYTES)
+    problems = []
+    for p in found:  # a file-level problem (missing, unreadable) belongs on the cpu_series key
+        if p.line == 1 and p.column == 1 and p.rule == "input":
+            p = Problem(
+                w.file, w.line, w.column, "cpu_series", f"{rel}: {p.message}", p.rule, p.level
+            )
+        problems.append(p)
+    return str(path), loaded, problems
 
 
 def _rows(

@@ -10,8 +10,9 @@ rules are stated in :mod:`.numbers`, deceptive names warned about by :mod:`.name
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from vmplan.inventory import demand, merge, read, schema
@@ -26,6 +27,13 @@ __all__ = ["MAX_CSV_BYTES", "MAX_YAML_BYTES", "Loaded", "load"]
 
 MAX_YAML_BYTES = 256 << 20
 
+#: How the files are read: ``each(read, paths)`` gives ``read(path)`` of every path, in order.
+Each = Callable[[Callable[[str | Path], "FileRead"], Sequence[str | Path]], Iterable["FileRead"]]
+
+
+def _in_turn(read: Callable[[str | Path], FileRead], paths: Sequence[str | Path]) -> list[FileRead]:
+    return [read(p) for p in paths]
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Loaded:
@@ -38,20 +46,29 @@ def load(
     paths: Sequence[str | Path],
     max_yaml_bytes: int = MAX_YAML_BYTES,
     series_roots: Sequence[Path] = (),
+    each: Each = _in_turn,
 ) -> Loaded:
     """Read and merge inventory files. Raises :class:`InputError` with every problem found.
 
     A ``cpu_series`` CSV is read only from the inventory's own folder (or below it) or from one
-    of ``series_roots`` (see :mod:`.paths`)."""
+    of ``series_roots`` (see :mod:`.paths`). Each file is read with its CSV on its own, by
+    ``each(read, paths)`` (in turn by default; a pool of processes reads a fleet's files in
+    parallel), then the files are merged here."""
     problems: list[Problem] = []
     specs: list[FileSpec] = []
-    for path in paths:
-        spec, found = _read_one(Path(path), str(path), max_yaml_bytes)
-        problems += found
-        if spec is not None:
-            specs.append(spec)
+    csvs: demand.Csvs = {}
+    csv_problems: list[Problem] = []
+    read_one = partial(read_file, max_bytes=max_yaml_bytes, roots=tuple(series_roots))
+    for got in each(read_one, paths):
+        problems += got.problems
+        if got.spec is not None:
+            specs.append(got.spec)
+        if got.spec is not None and got.series is not None:
+            shown, table, found = got.series
+            csvs[got.spec.file] = (shown, table)
+            csv_problems += found
     try:
-        inventory = _build(specs, problems, series_roots)
+        inventory = _build(specs, csvs, csv_problems, problems)
     except MemoryError:  # the series of a fleet too large for the memory there is
         files = ", ".join(str(p) for p in paths)
         problems.append(read.out_of_memory(files))
@@ -60,6 +77,29 @@ def load(
         raise InputError(problems)
     sources = (*(Path(p) for p in paths), *_csv_sources(specs, series_roots))
     return Loaded(inventory, tuple(sorted(problems, key=Problem.sort_key)), sources)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FileRead:
+    """One inventory file as read on its own: its entries (None when it cannot be read), the
+    problems found in it, and its ``cpu_series`` CSV as read (None when it names none)."""
+
+    spec: FileSpec | None
+    problems: list[Problem]
+    series: demand.SeriesRead | None
+
+
+def read_file(path: str | Path, max_bytes: int, roots: tuple[Path, ...]) -> FileRead:
+    """An inventory file and the CSV it names (a module-level function: it pickles, so a worker
+    process can read a file)."""
+    spec, problems = _read_one(Path(path), str(path), max_bytes)
+    if spec is None:
+        return FileRead(None, problems, None)
+    try:
+        series = demand.read_series(spec, roots)
+    except MemoryError:
+        return FileRead(spec, [*problems, read.out_of_memory(spec.file)], None)
+    return FileRead(spec, problems, series)
 
 
 def _csv_sources(specs: list[FileSpec], roots: Sequence[Path]) -> list[Path]:
@@ -94,18 +134,18 @@ def _read_one(path: Path, shown: str, max_bytes: int) -> tuple[FileSpec | None, 
 
 
 def _build(
-    specs: list[FileSpec], problems: list[Problem], roots: Sequence[Path]
+    specs: list[FileSpec], csvs: demand.Csvs, csv_problems: list[Problem], problems: list[Problem]
 ) -> Inventory | None:
     """The inventory of the merged files, or None; the problems found go to ``problems``.
 
     An error in one file does not stop the merge and the series checks: they report what they
-    find among the entries that could be read."""
+    find among the entries that could be read. An error in the merge does (the CSVs' problems
+    are then not reported: their VMs' series cannot be matched)."""
     merged, found = merge.merge(specs)
     matrix = None
     if not _errors(found):
-        matrix = demand.demand(
-            merged.vm_specs, specs, found, merged.start, merged.interval_s, roots
-        )
+        found += csv_problems
+        matrix = demand.demand(merged.vm_specs, specs, csvs, found, merged.start, merged.interval_s)
     problems += found
     if matrix is None or _errors(found):
         return None
