@@ -66,10 +66,24 @@ def test_csv_columns_come_back_by_vm_across_blocks(monkeypatch: pytest.MonkeyPat
 
 @pytest.mark.parametrize(
     "body",
-    [b"t0,1,2\nt1,1\n", b"t0,1,2\nt1,1,2,3\n", b"t0,1,2\n   \n", b"t0,1,x\n", b""],
+    [
+        b"t0,1,2\nt1,1\n",
+        b"t0,1,2\nt1,1,2,3\n",
+        b"t0,1,2\n   \n",
+        b"t0,1,x\n",
+        b"",
+        b"t0\n",
+    ],
 )
 def test_ragged_or_odd_rows_are_left_to_the_general_parser(body: bytes) -> None:
     assert decimals.csv_columns(lambda: [body], 2) is None
+
+
+def test_a_row_with_a_cell_too_many_beside_one_with_one_too_few_is_not_read() -> None:
+    # both rows in one block (one thread): the block holds the right number of cells in all
+    body = b"t0,1,2,3\nt1,1\nt2,1,2\n"
+    assert decimals.csv_columns(lambda: [body], 2, workers=1) is None
+    assert decimals.csv_columns(lambda: [b"t0,1,2\nt1,3,4\n"], 2, workers=1) is not None
 
 
 def test_a_dot_in_every_cell_reads_the_same_as_a_dot_in_some() -> None:

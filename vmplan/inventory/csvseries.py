@@ -137,7 +137,8 @@ def _unquoted(pieces: Iterable[bytes]) -> Iterator[bytes]:
     """Pieces of whole lines with CRLF line ends as LF, and RFC 4180 quotes around a cell as
     spaces, so columns stay true."""
     for piece in pieces:
-        piece = piece.replace(b"\r\n", b"\n")
+        if b"\r" in piece:
+            piece = piece.replace(b"\r\n", b"\n")
         yield _QUOTED.sub(rb" \1 ", piece) if b'"' in piece else piece
 
 

@@ -36,15 +36,24 @@ _DIVISOR = np.ones(_NO_DOT + 1)  # by digits after the dot: 10**frac, and 1 with
 _DIVISOR[:17] = _POW10
 
 
-def parse_cells(buf: np.ndarray, n_cells: int) -> FloatArray | None:
+def parse_cells(
+    buf: np.ndarray, n_cells: int, row_ends: np.ndarray | None = None
+) -> FloatArray | None:
     """Cells of ``buf`` (bytes as uint8, every cell ended by a comma) as floats, NaN when empty.
 
-    None when the block does not hold exactly ``n_cells`` plain decimals and empty cells.
+    None when the block does not hold exactly ``n_cells`` plain decimals and empty cells, or,
+    with ``row_ends`` (the comma that ends each row's last cell), when a row does not hold its
+    share of them (the right total alone could hide a row with a cell too many beside one with
+    one too few).
     """
     comma = buf == _COMMA
     ends = np.flatnonzero(comma)
     if ends.size != n_cells or n_cells == 0:
         return None
+    if row_ends is not None:
+        per_row = n_cells // max(row_ends.size, 1)
+        if not np.array_equal(ends[per_row - 1 :: per_row], row_ends):
+            return None
     is_dot = buf == _DOT
     if not (((buf - np.uint8(_ZERO)) < 10) | comma | is_dot).all():
         return None
@@ -108,13 +117,7 @@ def csv_columns(body: Pieces, n: int, workers: int = WORKERS) -> tuple[FloatArra
     when a row has another number of cells or a cell is not a plain decimal (the caller's general
     parser then decides and reports).
     """
-    rows = 0
-    for piece in body():
-        for line in piece.split(b"\n"):
-            if line:
-                if line.count(b",") != n:
-                    return None
-                rows += 1
+    rows = sum(_rows(piece) for piece in body())
     if not rows or n == 0:
         return None
     out = np.empty((n, rows), dtype=np.float64)
@@ -125,7 +128,7 @@ def csv_columns(body: Pieces, n: int, workers: int = WORKERS) -> tuple[FloatArra
         for piece in body():
             lines = piece.split(b"\n")
             done = len(stamps)
-            part = _piece(lines, lineno, n, stamps)
+            part = _piece(lines, lineno, stamps)
             lineno += len(lines) - 1
             if part is None or len(stamps) > rows:  # the file changed since it was counted
                 return None
@@ -134,14 +137,24 @@ def csv_columns(body: Pieces, n: int, workers: int = WORKERS) -> tuple[FloatArra
     return (out, stamps) if len(stamps) == rows else None
 
 
-def _piece(lines: list[bytes], lineno: int, n: int, stamps: Stamps) -> list[memoryview] | None:
+def _rows(piece: bytes) -> int:
+    """The lines of a piece that are not blank (counted without splitting it when none is)."""
+    if b"\n\n" in piece:
+        return sum(1 for line in piece.split(b"\n") if line)
+    if not piece:
+        return 0
+    return piece.count(b"\n") + 1 - piece.startswith(b"\n") - piece.endswith(b"\n")
+
+
+def _piece(lines: list[bytes], lineno: int, stamps: Stamps) -> list[memoryview] | None:
     """The cells of a piece's rows (each row after its stamp); the stamps with their line numbers
-    go to ``stamps``. None when a row has another number of cells."""
+    go to ``stamps``. None when a row has no cell after its stamp (the number of cells of every
+    row is checked when its block is read)."""
     cells: list[memoryview] = []
     for i, line in enumerate(lines):
         if line:
             comma = line.find(b",")
-            if comma < 0 or line.count(b",") != n:
+            if comma < 0:
                 return None
             cells.append(memoryview(line)[comma + 1 :])
             stamps.append((lineno + i, line[:comma]))
@@ -165,7 +178,8 @@ def _fill(
     def block(k: int) -> bool:
         part = cells[k : k + size]
         buf = np.frombuffer(b",".join([*part, b""]), dtype=np.uint8)  # every cell ends at a comma
-        values = parse_cells(buf, n * len(part))
+        lengths = np.fromiter((len(row) for row in part), dtype=np.int64, count=len(part))
+        values = parse_cells(buf, n * len(part), np.cumsum(lengths + 1) - 1)
         if values is None:
             return False
         out[:, first + k : first + k + len(part)] = values.reshape(len(part), n).T
