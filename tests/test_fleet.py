@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pickle
+import time
+from concurrent.futures import BrokenExecutor, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vmplan.engine.verify import verify_plan
-from vmplan.fleet import UnknownCluster, Where, split
+from vmplan.fleet import UnknownCluster, Where, run, split
 from vmplan.fleet.packing import pack_fleet, sum_frontiers
 from vmplan.fleet.split import restrict
 from vmplan.inventory import load
@@ -143,3 +146,48 @@ def test_pack_frontier_of_a_fleet_ends_at_the_fleets_plan(tmp_path):
         len(set(plan.target.tolist())),
         len(plan.moves),
     )
+
+
+def test_side_by_side_runs_every_task_once_here_from_the_last_there_from_the_first():
+    """This thread takes the tasks from the last while the pool's worker takes them from the
+    first, each task once, the results in the tasks' order."""
+    ran: list[tuple[str, int]] = []
+
+    def task(where: str, k: int) -> int:
+        time.sleep(0.01 * (k % 3))
+        ran.append((where, k))
+        return k * k
+
+    n = 12
+    there = [partial(task, "there", k) for k in range(n)]
+    here = [partial(task, "here", k) for k in range(n)]
+    with ThreadPoolExecutor(1) as pool:
+        results = run._side_by_side(pool, 1, there, here)
+    assert results == [k * k for k in range(n)]
+    assert sorted(k for _w, k in ran) == list(range(n))
+    mine = [k for w, k in ran if w == "here"]
+    theirs = [k for w, k in ran if w == "there"]
+    assert mine and theirs and mine == sorted(mine, reverse=True) and theirs == sorted(theirs)
+    assert max(theirs) < min(mine)
+
+
+def test_side_by_side_starts_no_task_after_one_failed_and_raises_it():
+    started: list[int] = []
+
+    def there(k: int) -> int:
+        started.append(k)
+        if k == 0:
+            raise BrokenExecutor("a worker was lost")
+        return k
+
+    def here(k: int) -> int:
+        started.append(k)
+        time.sleep(0.2)
+        return k
+
+    n = 20
+    with ThreadPoolExecutor(1) as pool, pytest.raises(BrokenExecutor, match="lost"):
+        run._side_by_side(
+            pool, 1, [partial(there, k) for k in range(n)], [partial(here, k) for k in range(n)]
+        )
+    assert len(started) <= 3  # task 0 there, and at most the two taken here meanwhile

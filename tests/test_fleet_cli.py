@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sys
 import time
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 
 from tests.clirun import interruptible
 from vmplan.cli import app
+from vmplan.inventory import loader
 
 PACK = ["pack", "--format", "json", "--time-limit", "1", "--risk", "none"]
 
@@ -64,6 +66,32 @@ def test_jobs_and_dask_give_byte_identical_json(runner: CliRunner, fleet, dask_a
     assert doc["total_seconds"] == max(c["total_seconds"] for c in doc["clusters"])
     for move in doc["migrations"]:  # never across clusters
         assert move["vm"][:3] == move["from"][:3] == move["to"][:3]
+
+
+def test_files_read_side_by_side_give_the_same_plan_and_the_same_problems(
+    runner: CliRunner, fleet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """--jobs 2 reads the YAML files in a worker while vmplan reads their CSVs (here whatever
+    their size): the same plan, and on bad input the same problems, as reading them in turn."""
+    monkeypatch.setattr(loader, "PARALLEL_BYTES", 0)
+    one = runner.invoke(app, [*PACK, *fleet, "--jobs", "1"])
+    two = runner.invoke(app, [*PACK, *fleet, "--jobs", "2"])
+    assert (one.exit_code, two.exit_code) == (0, 0) and one.stdout == two.stdout
+    bad = [Path(shutil.copy(f, tmp_path)) for f in fleet]
+    for f in fleet:
+        shutil.copy(Path(f).with_suffix(".csv"), tmp_path)
+    bad[0].write_text(bad[0].read_text().replace("vms:", "vms: [", 1))  # a YAML syntax error
+    csv = bad[2].with_suffix(".csv")
+    lines = csv.read_text().split("\n")
+    lines[5] = lines[5].replace(",", ",x", 1)  # a cell that is no number
+    csv.write_text("\n".join(lines))
+    files = [str(f) for f in bad]
+    one = runner.invoke(app, [*PACK, *files, "--jobs", "1"])
+    two = runner.invoke(app, [*PACK, *files, "--jobs", "2"])
+    assert (one.exit_code, two.exit_code) == (2, 2)
+    assert one.stdout == two.stdout
+    found = json.loads(one.stdout)["findings"]
+    assert {Path(p["file"]).name for p in found} == {bad[0].name, csv.name}, found
 
 
 def test_cluster_option_restricts_the_plan_to_those_clusters(runner: CliRunner, fleet):
@@ -190,18 +218,18 @@ def _group(pgid: int) -> list[int]:
 def test_a_signal_while_a_process_pool_solves_stops_every_worker(
     tmp_path: Path, sig: signal.Signals, code: int, word: str
 ):
-    """A signal to the whole process group (as Ctrl-C sends it) while two workers pack: vmplan
-    ends at once with the signal's code, prints no traceback, waits for no pending cluster, and
-    leaves no process behind."""
+    """A signal to the whole process group (as Ctrl-C sends it) while vmplan and its worker pack
+    (the resource tracker is the third process): vmplan ends at once with the signal's code,
+    prints no traceback, waits for no pending cluster, and leaves no process behind."""
     files = [str(p) for p in write_fleet(tmp_path, 10, 1000, 40, 2016)]  # a minute of work
     cmd = [sys.executable, "-m", "vmplan", *PACK, *files, "-j", "2"]
     proc = interruptible(cmd, start_new_session=True)
     with proc:
-        for _ in range(1200):  # until both workers run (at most two minutes)
+        for _ in range(1200):  # until the worker runs (at most two minutes)
             if proc.poll() is not None or len(_group(proc.pid)) >= 3:
                 break
             time.sleep(0.1)
-        time.sleep(1.0)  # the workers are packing by now
+        time.sleep(1.0)  # vmplan and the worker are packing by now
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
         signalled = time.monotonic()
         os.killpg(proc.pid, sig)
@@ -216,6 +244,40 @@ def test_a_signal_while_a_process_pool_solves_stops_every_worker(
             break
         time.sleep(0.1)
     assert _group(proc.pid) == []
+
+
+def test_a_worker_killed_while_it_packs_is_a_clear_error_and_leaves_no_process(tmp_path: Path):
+    """The OOM killer (here SIGKILL) ends vmplan's worker: vmplan says so and exits 2, with no
+    traceback and no process left; it does not pack on with a pool that is gone."""
+    files = [str(p) for p in write_fleet(tmp_path, 10, 1000, 40, 2016)]  # a minute of work
+    cmd = [sys.executable, "-m", "vmplan", *PACK, *files, "-j", "2"]
+    proc = interruptible(cmd, start_new_session=True)
+    with proc:
+        worker = None
+        for _ in range(1200):  # until the worker runs (at most two minutes)
+            worker = next((p for p in _group(proc.pid) if "spawn_main" in _cmdline(p)), None)
+            if proc.poll() is not None or worker is not None:
+                break
+            time.sleep(0.1)
+        time.sleep(1.0)  # packing by now
+        assert proc.poll() is None and worker is not None
+        os.kill(worker, signal.SIGKILL)
+        _, errors = proc.communicate(timeout=120)
+    assert proc.returncode == 2, errors
+    assert "a worker process ended abruptly (killed, or out of memory?)" in errors
+    assert "Traceback" not in errors
+    for _ in range(50):
+        if not _group(proc.pid):
+            break
+        time.sleep(0.1)
+    assert _group(proc.pid) == []
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
 
 
 def test_an_infeasible_fleet_plan_is_read_back_with_its_bound_above_the_hosts(

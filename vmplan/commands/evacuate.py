@@ -100,7 +100,8 @@ def evacuate(
     )
     view = options.View.parse(cpu_limit, memory_limit, tz)
     paths = inputs.inventory_paths(inventory, os.environ.get(options.ENV), Path.cwd())
-    read = inputs.load_inventory(paths, fmt.value, "evacuate")
+    where = clusters.where(jobs, scheduler)
+    read = inputs.load_inventory(paths, fmt.value, "evacuate", where=where)
     output.show_warnings(read.loaded.warnings)
     inv = view.apply(clusters.select(read.inventory, cluster))
     named = host_indices(inv, hosts)
@@ -109,9 +110,7 @@ def evacuate(
     chosen = sizing_options.spec(profile, envelope, size, risk)
     with output.progress("evacuating") as say:
         sized = sizing_options.apply(inv, chosen, _planner(named, settings, say))
-        done = clusters.evacuate(
-            sized.inventory, named, settings, clusters.where(jobs, scheduler), say
-        )
+        done = clusters.evacuate(sized.inventory, named, settings, where, say)
     plan = done.merged
     about = sizing.as_json(sized, inv, plan.target)
     seconds = longest_seconds(done.results)  # clusters migrate side by side

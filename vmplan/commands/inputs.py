@@ -9,11 +9,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import NoReturn, TypeVar
 
 from vmplan.commands import options, output
 from vmplan.commands.outcome import Outcome, Stop
+from vmplan.fleet import run as fleet_run
+from vmplan.fleet.run import Where
 from vmplan.inventory import Loaded, load
 from vmplan.model import Inventory, Plan
 from vmplan.problems import InputError, Problem
@@ -38,15 +41,25 @@ class Read:
         return self.loaded.inventory
 
 
-def load_inventory(paths: list[Path], fmt: str, command: str, text_to_stdout: bool = False) -> Read:
+def load_inventory(
+    paths: list[Path],
+    fmt: str,
+    command: str,
+    text_to_stdout: bool = False,
+    where: Where | None = None,
+) -> Read:
     """Load and merge ``paths``; on invalid input render every problem in ``fmt`` and stop.
 
     json and github go to stdout, where tools read them; text goes to stderr, or to stdout when
-    the problems are the command's product (check).
+    the problems are the command's product (check). ``where``: the local processes that read
+    the files side by side (``--jobs``; in turn without it).
     """
     roots = [Path(p) for p in os.environ.get(SERIES_ROOTS, "").split(os.pathsep) if p.strip()]
+    each = partial(fleet_run.each, where=where) if where else None
     try:
-        loaded = load(paths, series_roots=roots)
+        loaded = load(paths, series_roots=roots, each=each)
+    except fleet_run.SchedulerError as exc:  # a worker that read files was lost
+        output.fail(str(exc))
     except InputError as exc:
         status = render_problems.Status.INVALID
         summary = render_problems.summary_line(exc.problems, status, "")

@@ -113,8 +113,9 @@ JobsOpt = Annotated[
         "-j",
         min=1,
         metavar="N",
-        help="Solve up to N clusters at once, each in its own process (default: the number of "
-        "cores; 1 solves them one after the other in this process).",
+        help="Read the inventory files and solve the clusters on N processes, this one included "
+        "(default: the number of cores; 1 does everything in this process, one after the "
+        "other).",
         show_default=False,
     ),
 ]
@@ -124,7 +125,7 @@ SchedulerOpt = Annotated[
         "--scheduler",
         metavar="ADDRESS",
         help="Solve the clusters on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786 "
-        "(pip install 'vmplan[dask]'); --jobs is then ignored.",
+        "(pip install 'vmplan[dask]'); --jobs then only reads the files.",
         show_default=False,
     ),
 ]

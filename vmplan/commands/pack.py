@@ -114,13 +114,14 @@ def pack(
         spare=spare,
     )
     view = options.View.parse(cpu_limit, memory_limit, tz)
-    read = inputs.load_inventory(inventory, fmt.value, "pack")
+    where = clusters.where(jobs, scheduler)
+    read = inputs.load_inventory(inventory, fmt.value, "pack", where=where)
     output.show_warnings(read.loaded.warnings)
     inv = view.apply(clusters.select(read.inventory, cluster))
     chosen = sizing_options.spec(profile, envelope, size, risk)
     with output.progress("packing") as say:
         sized = sizing_options.apply(inv, chosen, _planner(settings, say))
-        fleet = _solve(pack_fleet, sized.inventory, settings, clusters.where(jobs, scheduler), say)
+        fleet = _solve(pack_fleet, sized.inventory, settings, where, say)
     result = fleet.merged
     about = {"spare": spare, **sizing.as_json(sized, inv, result.plan.target)}
     if clusters.named(inv):

@@ -3,8 +3,8 @@
 Where the tasks run is the only difference between the three ways (:class:`Where`):
 
 * in this process, one after the other (``jobs=1``, or a single cluster);
-* a :class:`~concurrent.futures.ProcessPoolExecutor` of ``jobs`` processes (started by
-  ``spawn``: safe with threads, the same on every platform);
+* ``jobs`` local processes: this one and a :class:`~concurrent.futures.ProcessPoolExecutor` of
+  ``jobs - 1`` more (started by ``spawn``: safe with threads, the same on every platform);
 * an existing Dask distributed cluster, through ``Client(address).get_executor()``: Dask does the
   scheduling, the retries on a lost worker and the transport.
 
@@ -14,24 +14,29 @@ vmplan, and vmplan does not wait for clusters nobody will see. Workers ignore SI
 reaches the whole process group): this process stops them.
 
 Each task ships one sub-inventory (pickled: hosts, VMs, rules and its rows of the demand), so a
-worker holds only the clusters it solves. Results are collected in the clusters' order, so the
-merged output is the same whatever finished first and wherever it ran.
+worker holds only the clusters it solves; those this process solves itself are not shipped.
+Results are collected in the clusters' order, so the merged output is the same whatever
+finished first and wherever it ran.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import signal
+import threading
 import warnings
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from vmplan.fleet.split import Part
 
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +57,8 @@ class Solved(Generic[R]):
 
 
 class SchedulerError(RuntimeError):
-    """The Dask scheduler cannot be used (not installed, or not reachable)."""
+    """Where the work was to run cannot be used: the Dask scheduler (not installed, or not
+    reachable), or a local worker process that ended abruptly (killed, or out of memory)."""
 
 
 def solve(
@@ -68,14 +74,95 @@ def solve(
     when given, is used instead when the parts are solved in this process (it may report
     progress, which a remote task cannot)."""
     extra = list(args) or [()] * len(parts)
+    run = local or job
     if where.scheduler is None and (where.jobs <= 1 or len(parts) <= 1):
-        run = local or job
         return [run(p.inventory, *a) for p, a in zip(parts, extra, strict=True)]
-    with _executor(where, len(parts)) as pool:
-        futures: list[Future[R]] = [
-            pool.submit(job, p.inventory, *a) for p, a in zip(parts, extra, strict=True)
-        ]
-        return [f.result() for f in futures]
+    if where.scheduler is not None:
+        with _executor(where, len(parts)) as pool:
+            futures = [pool.submit(job, p.inventory, *a) for p, a in zip(parts, extra, strict=True)]
+            return [f.result() for f in futures]
+    helpers = where.jobs - 1
+    with _executor(Where(helpers), len(parts)) as pool:
+        there = [partial(job, p.inventory, *a) for p, a in zip(parts, extra, strict=True)]
+        here = [partial(run, p.inventory, *a) for p, a in zip(parts, extra, strict=True)]
+        return _side_by_side(pool, helpers, there, here)
+
+
+def _side_by_side(
+    pool: Executor, helpers: int, there: Sequence[Callable[[], R]], here: Sequence[Callable[[], R]]
+) -> list[R]:
+    """Every task once, the results in the tasks' order: ``helpers`` threads each keep one
+    worker of ``pool`` busy with ``there[k]``, taking the tasks from the first, while this
+    thread runs ``here[k]`` from the last (the tasks run here are never pickled or sent).
+
+    A task is given to a worker only when the worker is free, so that none waits in the pool's
+    queue (where cancelling it would leave the pool unable to report a lost worker, in Python
+    3.11)."""
+    left = deque(range(len(there)))
+    lock = threading.Lock()
+    futures: list[Future[R] | None] = [None] * len(there)
+
+    def take(first: bool) -> int | None:
+        with lock:
+            return (left.popleft() if first else left.pop()) if left else None
+
+    def stop() -> None:
+        with lock:
+            left.clear()
+
+    def feed() -> None:
+        while (k := take(True)) is not None:
+            try:
+                futures[k] = future = pool.submit(there[k])
+                failed = future.exception() is not None  # waits for the task
+            except BaseException as exc:  # a pool that is shut down or broken
+                futures[k] = _failed(exc)
+                failed = True
+            if failed:  # no task is started after one failed, here or there
+                stop()
+
+    threads = [threading.Thread(target=feed, daemon=True) for _ in range(helpers)]
+    for thread in threads:
+        thread.start()
+    try:
+        while (k := take(False)) is not None:
+            futures[k] = _done(here[k]())
+    except BaseException:
+        stop()  # the helpers take no more; the caller stops the pool
+        raise
+    for thread in threads:
+        thread.join()
+    for f in futures:  # the first task that failed raises (BrokenExecutor for a lost worker)
+        if f is not None and f.exception() is not None:
+            f.result()
+    return [f.result() for f in futures if f is not None]  # every task ran: none failed
+
+
+def _done(result: R) -> Future[R]:
+    done: Future[R] = Future()
+    done.set_result(result)
+    return done
+
+
+def _failed(exc: BaseException) -> Future[Any]:
+    failed: Future[Any] = Future()
+    failed.set_exception(exc)
+    return failed
+
+
+def each(
+    job: Callable[[T], R], items: Sequence[T], then: Callable[[R], None], where: Where
+) -> None:
+    """``then(job(item))`` for every item, in order. ``job`` runs in this process, or on
+    ``where.jobs - 1`` other local processes (never on a Dask scheduler: its workers may not see
+    this machine's files) while ``then`` runs here, on each result as it comes."""
+    if where.jobs <= 1 or len(items) <= 1:
+        for item in items:
+            then(job(item))
+        return
+    with _executor(Where(where.jobs - 1), len(items)) as pool:
+        for future in [pool.submit(job, item) for item in items]:
+            then(future.result())
 
 
 @contextmanager
@@ -90,6 +177,12 @@ def _executor(where: Where, tasks: int) -> Iterator[Executor]:
     )
     try:
         yield pool
+    except BrokenExecutor:
+        _stop(pool)
+        raise SchedulerError(
+            "a worker process ended abruptly (killed, or out of memory?); "
+            "run again with a lower --jobs"
+        ) from None
     except BaseException:
         _stop(pool)
         raise
