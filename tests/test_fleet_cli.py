@@ -10,6 +10,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from typer.testing import CliRunner
 
 from tests.clirun import interruptible
 from vmplan.cli import app
+from vmplan.fleet import Where, run
 from vmplan.inventory import loader
 
 PACK = ["pack", "--format", "json", "--time-limit", "1", "--risk", "none"]
@@ -92,6 +94,29 @@ def test_files_read_side_by_side_give_the_same_plan_and_the_same_problems(
     assert one.stdout == two.stdout
     found = json.loads(one.stdout)["findings"]
     assert {Path(p["file"]).name for p in found} == {bad[0].name, csv.name}, found
+
+
+def test_an_inventory_from_a_pipe_is_read_here_while_other_files_go_to_a_worker(
+    fleet, monkeypatch: pytest.MonkeyPatch
+):
+    """``-i <(...)`` gives ``/dev/fd/N``, which a worker process cannot open: with such a path
+    the files are read in turn, whatever their size."""
+    monkeypatch.setattr(loader, "PARALLEL_BYTES", 0)
+    read, write = os.pipe()
+    text = Path(fleet[0]).read_bytes()
+    os.write(
+        write, text.replace(b"cpu_series: c00.csv", f"cpu_series: {fleet[0][:-5]}.csv".encode())
+    )
+    os.close(write)
+    try:
+        loaded = loader.load(
+            [f"/dev/fd/{read}", *fleet[1:]],
+            series_roots=[Path(fleet[0]).parent],
+            each=partial(run.each, where=Where(2)),
+        )
+    finally:
+        os.close(read)
+    assert [h.cluster for h in loaded.inventory.hosts][::5] == ["c00", "c01", "c02"]
 
 
 def test_cluster_option_restricts_the_plan_to_those_clusters(runner: CliRunner, fleet):

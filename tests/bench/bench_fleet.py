@@ -5,7 +5,7 @@ SAMPLES samples (2,016 = a week at 5 minutes), one YAML and one ``cpu_series`` C
 all merged on the command line. Then runs ``vmplan pack`` end to end (load, solve, render JSON)
 in a fresh process for every way of running it and prints one table: wall time, peak resident
 memory of the vmplan process and of its largest worker, and whether the JSON is byte-identical
-to the ``--jobs 1`` run.
+to the ``--jobs 1`` run; and the time to load the fleet alone with each ``--jobs``.
 
 ``--risk none`` plans on the history itself, so the solver is measured without the sizing's
 calibration (which would pack every cluster several times more). ``--time-limit`` (default 5 s,
@@ -48,6 +48,27 @@ def run(args: list[str], out: Path) -> tuple[float, float]:
     return wall, usage.ru_maxrss / 1024
 
 
+#: Loading alone, as pack and evacuate load with ``--jobs N`` (files read side by side).
+LOAD = """
+import sys, time
+from functools import partial
+from vmplan.fleet import Where, run
+from vmplan.inventory import load
+if __name__ == "__main__":
+    started = time.monotonic()
+    load(sys.argv[2:], each=partial(run.each, where=Where(int(sys.argv[1]))))
+    print(time.monotonic() - started)
+"""
+
+
+def load_only(files: list[str], jobs: int) -> float:
+    """Seconds to load the fleet in a fresh process with ``--jobs`` processes."""
+    out = subprocess.run(
+        [sys.executable, "-c", LOAD, str(jobs), *files], check=True, capture_output=True, text=True
+    )
+    return float(out.stdout)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clusters", type=int, default=4)
@@ -80,6 +101,8 @@ def main() -> None:
     print(f"{'run':<18} {'wall s':>8} {'peak MiB':>9} {'vs first':>9}  same JSON")
     load_s, load_mib = run(["check", *files, "-f", "json"], folder / "check.json")
     print(f"{'load (check)':<18} {load_s:>8.1f} {load_mib:>9.0f}")
+    for jobs in a.jobs.split(","):
+        print(f"{'  load, --jobs ' + jobs:<18} {load_only(files, int(jobs)):>8.1f}")
     first: tuple[float, bytes] | None = None
     try:
         for name, extra in ways:

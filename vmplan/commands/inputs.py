@@ -55,7 +55,7 @@ def load_inventory(
     the files side by side (``--jobs``; in turn without it).
     """
     roots = [Path(p) for p in os.environ.get(SERIES_ROOTS, "").split(os.pathsep) if p.strip()]
-    each = partial(fleet_run.each, where=where) if where else None
+    each = partial(fleet_run.each, where=where) if where is not None else None
     try:
         loaded = load(paths, series_roots=roots, each=each)
     except fleet_run.SchedulerError as exc:  # a worker that read files was lost

@@ -1,4 +1,5 @@
-"""Solving clusters: one task per cluster on a :class:`concurrent.futures.Executor`.
+"""Where a fleet's work runs: solving clusters (one task per cluster on a
+:class:`concurrent.futures.Executor`, :func:`solve`) and reading inventory files (:func:`each`).
 
 Where the tasks run is the only difference between the three ways (:class:`Where`):
 
@@ -11,7 +12,8 @@ Where the tasks run is the only difference between the three ways (:class:`Where
 A process pool that is left early (an error, or SIGINT/SIGTERM raised in this process) cancels
 what has not started and terminates its workers before the exception goes on: no worker outlives
 vmplan, and vmplan does not wait for clusters nobody will see. Workers ignore SIGINT (a Ctrl-C
-reaches the whole process group): this process stops them.
+reaches the whole process group): this process stops them. A worker that ends abruptly (killed,
+or out of memory) is a :class:`SchedulerError` once the cluster this process is solving is done.
 
 Each task ships one sub-inventory (pickled: hosts, VMs, rules and its rows of the demand), so a
 worker holds only the clusters it solves; those this process solves itself are not shipped.
@@ -27,7 +29,8 @@ import threading
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -132,10 +135,12 @@ def _side_by_side(
         raise
     for thread in threads:
         thread.join()
-    for f in futures:  # the first task that failed raises (BrokenExecutor for a lost worker)
+    for f in futures:  # the first task that failed raises (BrokenProcessPool: a lost worker)
         if f is not None and f.exception() is not None:
             f.result()
-    return [f.result() for f in futures if f is not None]  # every task ran: none failed
+    done = [f for f in futures if f is not None]
+    assert len(done) == len(futures), "a task was taken and never run"
+    return [f.result() for f in done]
 
 
 def _done(result: R) -> Future[R]:
@@ -177,7 +182,7 @@ def _executor(where: Where, tasks: int) -> Iterator[Executor]:
     )
     try:
         yield pool
-    except BrokenExecutor:
+    except BrokenProcessPool:
         _stop(pool)
         raise SchedulerError(
             "a worker process ended abruptly (killed, or out of memory?); "
@@ -195,9 +200,14 @@ def _worker_ignores_sigint() -> None:
 
 def _stop(pool: ProcessPoolExecutor) -> None:
     """Cancel the tasks not started and end the workers now (``terminate_workers`` from
-    Python 3.14 on; its processes are the same ``_processes`` before that)."""
-    workers = list((pool._processes or {}).values())
+    Python 3.14 on; its processes are the same ``_processes`` before that).
+
+    The pool's own table of processes is taken (``shutdown`` lets go of it) and read once
+    ``shutdown`` has returned: workers start at a ``submit``, which may run in a helper thread
+    meanwhile, and none can start after ``shutdown``."""
+    processes = pool._processes
     pool.shutdown(wait=False, cancel_futures=True)
+    workers = list((processes or {}).values())
     for worker in workers:
         worker.terminate()
     for worker in workers:

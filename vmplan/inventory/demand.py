@@ -41,9 +41,7 @@ def demand(
 
     ``csvs``: the ``cpu_series`` CSV of every file that names one, as :func:`read_series` read
     it (this function lets each array go as its rows are copied)."""
-    for shown, table in csvs.values():
-        if table is not None:
-            problems += csvtimes.check_times(table, shown, start, interval_s)
+    problems += _times(csvs, start, interval_s)
     rows, wheres, csv_rows = _rows(vm_specs, csvs, problems)
     if _errors(problems):
         return None
@@ -69,6 +67,16 @@ def demand(
     # in place: a second (VMs x samples) array is 659 MiB at 10,000 VMs x 8,640 samples
     matrix *= vcpus[:, None] / 100.0
     return matrix
+
+
+def _times(csvs: Csvs, start: datetime | None, interval_s: int) -> list[Problem]:
+    """Every CSV's times against the inventory's ``start`` and ``interval`` (a function of its
+    own, so that no name here holds a CSV's array once its rows are copied)."""
+    found = []
+    for shown, table in csvs.values():
+        if table is not None:
+            found += csvtimes.check_times(table, shown, start, interval_s)
+    return found
 
 
 def _stacked(rows: list[FloatArray | None], vm_specs: VmSpecs, csvs: Csvs) -> FloatArray:

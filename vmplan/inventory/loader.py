@@ -10,8 +10,8 @@ rules are stated in :mod:`.numbers`, deceptive names warned about by :mod:`.name
 
 from __future__ import annotations
 
-import contextlib
 import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -68,7 +68,8 @@ def load(
     A ``cpu_series`` CSV is read only from the inventory's own folder (or below it) or from one
     of ``series_roots`` (see :mod:`.paths`). The files are read by ``each`` (in turn by default;
     a pool of processes reads a fleet's YAML while this process reads each file's CSV as soon as
-    the file is read), then merged."""
+    the file is read), then merged. The CSVs are read before the merge has checked the files
+    against each other: when it finds an error, their problems are not reported."""
     problems: list[Problem] = []
     specs: list[FileSpec] = []
     csvs: demand.Csvs = {}
@@ -86,7 +87,7 @@ def load(
             csvs[spec.file] = (shown, table)
             csv_problems.extend(found)
 
-    reader = each if each is not None and _size(paths) >= PARALLEL_BYTES else _in_turn
+    reader = each if each is not None and _worth_workers(paths) else _in_turn
     reader(partial(read_file, max_bytes=max_yaml_bytes), paths, then)
     try:
         inventory = _build(specs, csvs, csv_problems, problems)
@@ -106,13 +107,20 @@ def read_file(path: str | Path, max_bytes: int) -> FileRead:
     return _read_one(Path(path), str(path), max_bytes)
 
 
-def _size(paths: Sequence[str | Path]) -> int:
-    """The files' bytes in all (one that cannot be read counts none: reading it will say why)."""
+def _worth_workers(paths: Sequence[str | Path]) -> bool:
+    """Whether the files may be read by other processes, and are large enough for it to pay:
+    regular files only (another process cannot open this one's ``/dev/fd/63`` of a ``<(...)``,
+    nor read a pipe it reads), of at least :data:`PARALLEL_BYTES` in all."""
     total = 0
     for path in paths:
-        with contextlib.suppress(OSError):
-            total += os.stat(path).st_size
-    return total
+        try:
+            info = os.stat(path)
+        except OSError:
+            return False  # reading it here will say why
+        if not stat.S_ISREG(info.st_mode):
+            return False
+        total += info.st_size
+    return total >= PARALLEL_BYTES
 
 
 def _csv_sources(specs: list[FileSpec], roots: Sequence[Path]) -> list[Path]:
