@@ -237,15 +237,21 @@ def _group(pgid: int) -> list[int]:
 
 
 @pytest.mark.parametrize(
-    ("sig", "code", "word"),
-    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+    ("sig", "code", "word", "settle"),
+    [
+        (signal.SIGINT, 130, "interrupted", 1.0),
+        (signal.SIGTERM, 143, "terminated", 1.0),
+        (signal.SIGINT, 130, "interrupted", 0.0),  # as the worker starts up
+    ],
 )
 def test_a_signal_while_a_process_pool_solves_stops_every_worker(
-    tmp_path: Path, sig: signal.Signals, code: int, word: str
+    tmp_path: Path, sig: signal.Signals, code: int, word: str, settle: float
 ):
     """A signal to the whole process group (as Ctrl-C sends it) while vmplan and its worker pack
-    (the resource tracker is the third process): vmplan ends at once with the signal's code,
-    prints no traceback, waits for no pending cluster, and leaves no process behind."""
+    (the resource tracker is the third process), or as the worker starts: vmplan ends at once
+    with the signal's code and its one line (no traceback from a worker that was starting, no
+    warning from the resource tracker about the pool's queues), waits for no pending cluster,
+    and leaves no process behind."""
     files = [str(p) for p in write_fleet(tmp_path, 10, 1000, 40, 2016)]  # a minute of work
     cmd = [sys.executable, "-m", "vmplan", *PACK, *files, "-j", "2"]
     proc = interruptible(cmd, start_new_session=True)
@@ -254,15 +260,14 @@ def test_a_signal_while_a_process_pool_solves_stops_every_worker(
             if proc.poll() is not None or len(_group(proc.pid)) >= 3:
                 break
             time.sleep(0.1)
-        time.sleep(1.0)  # vmplan and the worker are packing by now
+        time.sleep(settle)  # vmplan and the worker are packing by then
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
         signalled = time.monotonic()
         os.killpg(proc.pid, sig)
         _, errors = proc.communicate(timeout=60)
         took = time.monotonic() - signalled
     assert proc.returncode == code, errors
-    assert f"vmplan: {word}; nothing was written" in errors
-    assert "Traceback" not in errors
+    assert errors == f"vmplan: {word}; nothing was written\n"
     assert took < 5, f"waited {took:.1f} s for clusters that were cancelled"
     for _ in range(50):
         if not _group(proc.pid):
@@ -289,8 +294,10 @@ def test_a_worker_killed_while_it_packs_is_a_clear_error_and_leaves_no_process(t
         os.kill(worker, signal.SIGKILL)
         _, errors = proc.communicate(timeout=120)
     assert proc.returncode == 2, errors
-    assert "a worker process ended abruptly (killed, or out of memory?)" in errors
-    assert "Traceback" not in errors
+    assert errors == (
+        "error: a worker process ended abruptly (killed, or out of memory?); "
+        "run again with a lower --jobs\n"
+    )
     for _ in range(50):
         if not _group(proc.pid):
             break

@@ -114,6 +114,10 @@ def _side_by_side(
             left.clear()
 
     def feed() -> None:
+        with _sigint_held():  # only the main thread handles signals: this one starts workers
+            _feed()
+
+    def _feed() -> None:
         while (k := take(True)) is not None:
             try:
                 futures[k] = future = pool.submit(there[k])
@@ -166,7 +170,9 @@ def each(
             then(job(item))
         return
     with _executor(Where(where.jobs - 1), len(items)) as pool:
-        for future in [pool.submit(job, item) for item in items]:
+        with _sigint_held():
+            futures = [pool.submit(job, item) for item in items]
+        for future in futures:
             then(future.result())
 
 
@@ -196,6 +202,24 @@ def _executor(where: Where, tasks: int) -> Iterator[Executor]:
 
 def _worker_ignores_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # started with it held (see _sigint_held)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextmanager
+def _sigint_held() -> Iterator[None]:
+    """SIGINT held (blocked) in this thread while it may start workers (a ``submit`` does): a
+    worker inherits the block, so a Ctrl-C during its start-up waits until it ignores SIGINT,
+    where it would otherwise end the worker with a traceback. Here the signal is handled when
+    the block ends."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -206,12 +230,15 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     ``shutdown`` has returned: workers start at a ``submit``, which may run in a helper thread
     meanwhile, and none can start after ``shutdown``."""
     processes = pool._processes
+    manager: threading.Thread | None = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     workers = list((processes or {}).values())
     for worker in workers:
         worker.terminate()
     for worker in workers:
         worker.join(timeout=5)
+    if manager is not None:  # it closes the pool's queues: none is left for the resource
+        manager.join(timeout=5)  # tracker to report as leaked once vmplan has gone
 
 
 @contextmanager
