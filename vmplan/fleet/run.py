@@ -115,18 +115,15 @@ def _side_by_side(
 
     def feed() -> None:
         with _sigint_held():  # only the main thread handles signals: this one starts workers
-            _feed()
-
-    def _feed() -> None:
-        while (k := take(True)) is not None:
-            try:
-                futures[k] = future = pool.submit(there[k])
-                failed = future.exception() is not None  # waits for the task
-            except BaseException as exc:  # a pool that is shut down or broken
-                futures[k] = _failed(exc)
-                failed = True
-            if failed:  # no task is started after one failed, here or there
-                stop()
+            while (k := take(True)) is not None:
+                try:
+                    futures[k] = future = pool.submit(there[k])
+                    failed = future.exception() is not None  # waits for the task
+                except BaseException as exc:  # a pool that is shut down or broken
+                    futures[k] = _failed(exc)
+                    failed = True
+                if failed:  # no task is started after one failed, here or there
+                    stop()
 
     threads = [threading.Thread(target=feed, daemon=True) for _ in range(helpers)]
     for thread in threads:

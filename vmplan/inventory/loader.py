@@ -104,7 +104,20 @@ def load(
 def read_file(path: str | Path, max_bytes: int) -> FileRead:
     """One inventory file, on its own (a module-level function: it pickles, so that a worker
     process can read it)."""
-    return _read_one(Path(path), str(path), max_bytes)
+    shown = str(path)
+    try:
+        text, problems = read.read_text(Path(path), shown, max_bytes)
+        if text is None:
+            return None, problems
+        try:
+            root = yn.compose(text)
+        except yn.YamlError as exc:
+            where = Position(shown, exc.line, exc.column)
+            return None, [Problem.at(where, "", exc.message, "syntax")]
+        del text
+        return schema.read_file(shown, root)
+    except MemoryError:
+        return None, [read.out_of_memory(shown)]
 
 
 def _worth_workers(paths: Sequence[str | Path]) -> bool:
@@ -136,22 +149,6 @@ def _csv_sources(specs: list[FileSpec], roots: Sequence[Path]) -> list[Path]:
 
 def _errors(problems: list[Problem]) -> bool:
     return any(p.level is Level.ERROR for p in problems)
-
-
-def _read_one(path: Path, shown: str, max_bytes: int) -> tuple[FileSpec | None, list[Problem]]:
-    try:
-        text, problems = read.read_text(path, shown, max_bytes)
-        if text is None:
-            return None, problems
-        try:
-            root = yn.compose(text)
-        except yn.YamlError as exc:
-            where = Position(shown, exc.line, exc.column)
-            return None, [Problem.at(where, "", exc.message, "syntax")]
-        del text
-        return schema.read_file(shown, root)
-    except MemoryError:
-        return None, [read.out_of_memory(shown)]
 
 
 def _build(
