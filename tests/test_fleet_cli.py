@@ -128,6 +128,21 @@ def test_cluster_option_restricts_the_plan_to_those_clusters(runner: CliRunner, 
     assert set(doc["placement"]) == {f"c02-vm{v:05d}" for v in range(30)}
 
 
+def test_the_fleets_search_is_cut_when_a_clusters_search_is(runner: CliRunner, fleet):
+    """Each cluster says how its search ended, and the fleet's is cut when any cluster's is: it
+    said "finished" while every cluster's note said the time limit had cut it."""
+    for limit, search in (("0", "cut by the time limit"), ("5", "finished")):
+        args = [*PACK, *fleet, "--jobs", "1", "--time-limit", limit, "--cluster", "c00"]
+        both = runner.invoke(app, [*args, "--cluster", "c01"])
+        assert both.exit_code == 0, both.output
+        doc = json.loads(both.stdout)
+        assert doc["search"] == search
+        assert [c["search"] for c in doc["clusters"]] == [search, search]
+        assert all(c["strategy"] in doc["strategy"] for c in doc["clusters"])
+        cut_notes = [n for n in doc.get("notes", []) if "cut by --time-limit" in n]
+        assert len(cut_notes) == (2 if limit == "0" else 0)
+
+
 def test_an_unknown_cluster_is_a_usage_error_naming_the_clusters(runner: CliRunner, fleet):
     result = runner.invoke(app, [*PACK, *fleet, "--cluster", "c0"])
     assert result.exit_code == 2

@@ -126,6 +126,8 @@ def pack(
     about = {"spare": spare, **sizing.as_json(sized, inv, result.plan.target)}
     if clusters.named(inv):
         about |= clusters.json_extra(fleet.parts, [r.plan for r in fleet.results])
+        for entry, own in zip(about["clusters"], fleet.results, strict=True):
+            entry |= {"strategy": own.strategy, "search": _search(own)}
     views = _views(inv, result, frontier, about, sizing.summary(sized))
     if script is not None:
         plan_json = formats.render(views, fmt, output.capture_console(fmt))
@@ -176,7 +178,7 @@ def _views(
             "lower_bound_detail": result.bounds.values(),
             "lower_bound_binding": result.bounds.binding(),
             "strategy": result.strategy,
-            "search": "cut by the time limit" if result.cut else "finished",
+            "search": _search(result),
             "frontier": [{"hosts": p.hosts, "migrations": p.migrations} for p in result.frontier],
             **about,
         }
@@ -217,6 +219,11 @@ def _views(
         ]
 
     return formats.Views(data, table, text)
+
+
+def _search(result: PackResult) -> str:
+    """JSON ``search``: whether the time limit cut the search (any cluster's, for a fleet)."""
+    return "cut by the time limit" if result.cut else "finished"
 
 
 def _frontier_table(result: PackResult) -> Table:

@@ -52,9 +52,9 @@ def _merged(inv: Inventory, parts: Sequence[Part], results: Sequence[PackResult]
     plan = merge_plans(inv, parts, [r.plan for r in results])
     strategies = dict.fromkeys(r.strategy for r in results)
     frontier = sum_frontiers([r.frontier for r in results])
-    return PackResult(
-        plan, _sum_bounds([r.bounds for r in results]), frontier, ", ".join(strategies)
-    )
+    bounds = _sum_bounds([r.bounds for r in results])
+    cut = any(r.cut for r in results)  # the fleet's search is cut where any cluster's is
+    return PackResult(plan, bounds, frontier, ", ".join(strategies), cut)
 
 
 def sum_frontiers(frontiers: Sequence[Sequence[FrontierPoint]]) -> tuple[FrontierPoint, ...]:
