@@ -1,12 +1,14 @@
-"""The report for the terminal: one row per host with its CPU curve as a unicode sparkline.
+"""The report for the terminal: a line per host with its CPU curve as a unicode sparkline (with
+a plan, a line for now and one for after).
 
 :func:`rich_table` colours it for a terminal and fits the curves to its width; :func:`plain` is
-the same content as aligned plain text with curves of :data:`SPARK_WIDTH` blocks, for pipes and
-files. Both end with a legend of the curves and the summary line. When the inventory names
+the same content as aligned plain text fitted to 80 columns, for pipes and files. Both end with a legend of the curves and the summary line. When the inventory names
 clusters, a line per cluster (:func:`cluster_line`) comes above its hosts.
 """
 
 from __future__ import annotations
+
+import textwrap
 
 from rich.console import Console
 from rich.table import Table
@@ -22,7 +24,10 @@ from vmplan.units import plural
 
 SPARK_WIDTH = 48
 MIN_SPARK_WIDTH = 8
-CURVE_HEADERS = ("CPU now", "CPU after")
+CURVE_HEADERS = ("CPU now", "CPU")
+#: Plain text fits its curves to this width: it goes to files and pipes, whose reader's terminal
+#: is not known.
+PLAIN_COLUMNS = 80
 
 
 def _panel_cells(report: Report, row: HostRow, panel: Panel, width: int) -> list[str]:
@@ -39,41 +44,52 @@ def _panel_cells(report: Report, row: HostRow, panel: Panel, width: int) -> list
 
 
 def headers(report: Report) -> list[str]:
-    out = ["host", "limit", "VMs", "peak", "at", "mem", CURVE_HEADERS[0]]
-    if report.plan is not None:
-        out += ["VMs", "peak", "at", "mem", CURVE_HEADERS[1]]
-    return [*out, "status"]
+    """Without a plan a host is one line; with one, two (its "now" and "after" side by side
+    would take twice the width: about 170 columns)."""
+    if report.plan is None:
+        return ["host", "limit", "VMs", "peak", "at", "mem", CURVE_HEADERS[0], "status"]
+    return ["host", "limit", "", "VMs", "peak", "at", "mem", CURVE_HEADERS[1], "status"]
 
 
-def _status(row: HostRow) -> str:
+def _status(row: HostRow, side: str) -> str:
+    """What to know of the host on its ``side`` ("now" or "after") line."""
+    panel = row.before if side == "now" else row.after
     parts = []
-    if row.host.maintenance:
+    if side == "now" and row.host.maintenance:
         parts.append("maintenance")
-    if row.evacuated and row.after is not None and row.after.vms:
-        parts.append(f"plan says evacuated, still holds {len(row.after.vms)} VMs")
-    elif row.evacuated:
+    if side == "after" and row.evacuated and panel is not None and panel.vms:
+        parts.append(f"plan says evacuated, still holds {len(panel.vms)} VMs")
+    elif side == "after" and row.evacuated:
         parts.append("evacuated")
-    elif row.freed:
+    elif side == "after" and row.freed:
         parts.append("freed")
-    for side, panel in (("now", row.before), ("after", row.after)):
-        if panel is not None and panel.over_cpu:
-            parts.append(f"over CPU limit {side}")
-        if panel is not None and panel.over_memory:
-            parts.append(f"over memory limit {side}")
-    shown = row.after if row.after is not None else row.before
-    if shown is not None and shown.vms:  # which resource is nearest its limit (as in the HTML)
-        parts.append(f"{'CPU' if shown.binds == 'cpu' else 'memory'} binds")
+    if panel is not None and panel.over_cpu:
+        parts.append("over CPU limit")
+    if panel is not None and panel.over_memory:
+        parts.append("over memory limit")
+    last = row.after if row.after is not None else row.before
+    if panel is last and panel is not None and panel.vms:  # which resource is nearest its limit
+        parts.append(f"{'CPU' if panel.binds == 'cpu' else 'memory'} binds")
     return ", ".join(parts)
 
 
-def rows(report: Report, width: int = SPARK_WIDTH) -> list[list[str]]:
-    """One row of cells per host (in :attr:`Report.rows` order); curves ``width`` blocks wide."""
+def rows(report: Report, width: int = SPARK_WIDTH) -> list[list[list[str]]]:
+    """Every host's lines of cells (in :attr:`Report.rows` order): one, or "now" and "after"
+    with a plan; curves ``width`` blocks wide."""
     out = []
     for r in report.rows:
-        cells = [r.host.name, percent(r.host.cpu_limit), *_panel_cells(report, r, r.before, width)]
-        if r.after is not None:
-            cells += _panel_cells(report, r, r.after, width)
-        out.append([*cells, _status(r)])
+        name, limit = r.host.name, percent(r.host.cpu_limit)
+        now = _panel_cells(report, r, r.before, width)
+        if r.after is None:
+            out.append([[name, limit, *now, _status(r, "now")]])
+            continue
+        after = _panel_cells(report, r, r.after, width)
+        out.append(
+            [
+                [name, limit, "now", *now, _status(r, "now")],
+                ["", "", "after", *after, _status(r, "after")],
+            ]
+        )
     return out
 
 
@@ -85,8 +101,8 @@ def curve_legend(report: Report, width: int) -> str:
     span = timefmt.duration_label(n * inv.interval_s)
     block = timefmt.duration_label(per_block * inv.interval_s)
     return (
-        f"Curves: {span}, one block = the highest combined CPU of {block}, "
-        "a full block = all of the host's cores; ! = over the limit."
+        f"Curves: {span}, a block = the highest combined CPU of {block}, full = all the host's "
+        "cores; ! = over the limit."
     )
 
 
@@ -122,22 +138,36 @@ def cluster_line(group: ClusterGroup) -> str:
     )
 
 
-def _grouped(report: Report, lines: list[str]) -> list[str]:
-    """``lines`` (one per host row) under a line per cluster, when the inventory names any."""
+def _grouped(report: Report, hosts: list[str]) -> list[str]:
+    """``hosts`` (each host's lines) under a line per cluster, when the inventory names any."""
     if not report.clusters:
-        return lines
-    return [x for g in report.clusters for x in (cluster_line(g), *(lines[i] for i in g.rows))]
+        return hosts
+    return [x for g in report.clusters for x in (cluster_line(g), *(hosts[i] for i in g.rows))]
 
 
 def plain(report: Report) -> str:
-    """Aligned columns of plain text (no colour, no box drawing), the legend and the summary."""
-    table = [headers(report), *rows(report)]
-    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in table
-    ]
-    footer = [curve_legend(report, SPARK_WIDTH), summary_line(report), *replay_lines(report)]
-    return "\n".join([lines[0], *_grouped(report, lines[1:]), "", *footer]) + "\n"
+    """Aligned columns of plain text (no colour, no box drawing) with curves fitted to
+    :data:`PLAIN_COLUMNS`, the legend and the summary."""
+    width = fitting_width(report, PLAIN_COLUMNS)
+    names = headers(report)
+    per_host = rows(report, width)
+    table = [names, *(line for host in per_host for line in host)]
+    widths = [max(len(line[i]) for line in table) for i in range(len(names))]
+
+    def joined(line: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+
+    hosts = ["\n".join(joined(line) for line in host) for host in per_host]
+    footer = [curve_legend(report, width), summary_line(report), *replay_lines(report)]
+    wrapped = [_wrap(line) for line in footer]
+    return "\n".join([joined(names), *_grouped(report, hosts), "", *wrapped]) + "\n"
+
+
+def _wrap(line: str) -> str:
+    """A long line of prose as lines of at most :data:`PLAIN_COLUMNS`, the rest indented."""
+    return textwrap.fill(
+        line, PLAIN_COLUMNS, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
+    )
 
 
 def replay_lines(report: Report) -> list[str]:
@@ -159,8 +189,8 @@ REPLAY_HEAD = "The plan was made on other series; replayed on these:"
 
 def _fixed_width(report: Report) -> int:
     """Width of the table without its curve columns, separators included."""
-    table = [headers(report), *rows(report, 1)]
-    names = table[0]
+    names = headers(report)
+    table = [names, *(line for host in rows(report, 1) for line in host)]
     columns = [i for i, name in enumerate(names) if name not in CURVE_HEADERS]
     return sum(max(len(line[i]) for line in table) for i in columns) + 2 * (len(names) - 1)
 
@@ -204,25 +234,25 @@ def rich_table(console: Console, report: Report) -> None:
         if line:
             wide.print(Text(line, style="bold"), soft_wrap=True)
         wide.print(_table(report, cells, indices, aligned=bool(report.clusters)))
-    console.print(Text(curve_legend(report, width), style="dim"), soft_wrap=True)
-    console.print(Text(summary_line(report), style="bold"), soft_wrap=True)
+    console.print(Text(curve_legend(report, width), style="dim"))  # wrapped at words
+    console.print(Text(summary_line(report), style="bold"))
     for extra in replay_lines(report):
-        console.print(Text(extra), soft_wrap=True)
+        console.print(Text(extra))
 
 
 def _table(
-    report: Report, cells: list[list[str]], indices: tuple[int, ...], aligned: bool
+    report: Report, cells: list[list[list[str]]], indices: tuple[int, ...], aligned: bool
 ) -> Table:
-    """The rows ``indices`` of ``cells`` as a rich table; ``aligned``: every column as wide as
-    its widest cell in ``cells``, so that the tables of several clusters line up."""
+    """The hosts ``indices`` of ``cells`` (each host's lines) as a rich table; ``aligned``:
+    every column as wide as its widest cell in ``cells``, so that the tables of several clusters
+    line up."""
     names = headers(report)
+    lines = [line for host in cells for line in host]
     table = Table(box=None, pad_edge=False, header_style="bold")
     for i, name in enumerate(names):
-        widest = max(len(line[i]) for line in [names, *cells]) if aligned else None
+        widest = max(len(line[i]) for line in [names, *lines]) if aligned else None
         table.add_column(name, no_wrap=name != "status", min_width=widest)
-    for i in indices:
-        styled = [
-            Text(c, style="bold red" if c.endswith("!") or "over" in c else "") for c in cells[i]
-        ]
+    for line in (line for i in indices for line in cells[i]):
+        styled = [Text(c, style="bold red" if c.endswith("!") or "over" in c else "") for c in line]
         table.add_row(*styled)
     return table
