@@ -250,3 +250,32 @@ def test_script_the_other_clusters_stale_moves_are_no_error(runner, fleet, tmp_p
     assert "the plan was made from another inventory, or the VM moved since" in err
     script = invoke(runner, "script", str(stale), "--for", "virsh", *inventory, "--cluster", "c01")
     assert "c00-" not in script
+
+
+# --- evacuate's sizing ----------------------------------------------------------------------
+
+#: a1's VM fits on a2 only at its lower samples; b1, of another cluster, would take it at any.
+ACROSS = """
+version: 1
+limits: {cpu: 80%, memory: 90%}
+hosts:
+  - {name: a1, cpus: 8, memory: 64GiB, cluster: west}
+  - {name: a2, cpus: 8, memory: 64GiB, cluster: west}
+  - {name: b1, cpus: 32, memory: 512GiB, cluster: east}
+vms:
+  - {name: w1, host: a1, vcpus: 4, memory: 8GiB, cpu: [50, 60, 70, 80, 50, 60, 70, 80, 50, 60, 70, 90]}
+  - {name: w2, host: a2, vcpus: 4, memory: 8GiB, cpu: [50, 60, 70, 80, 50, 60, 70, 80, 50, 60, 70, 90]}
+"""
+
+
+def test_evacuate_calibrates_its_sizing_within_the_cluster(runner, tmp_path):
+    """The sizing's candidates and held-out replay are of evacuations within the cluster: they
+    were of the whole inventory, which moved w1 to b1 in cluster east (a 0% replay, where the
+    evacuation within west is over its limit a third of the held-out time)."""
+    path = tmp_path / "across.yaml"
+    path.write_text(ACROSS, encoding="utf-8")
+    args = ["evacuate", "a1", "-i", str(path), "-f", "json", "--time-limit", "1"]
+    fleet = json.loads(runner.invoke(app, args).stdout)["sizing"]
+    west = json.loads(runner.invoke(app, [*args, "--cluster", "west"]).stdout)["sizing"]
+    assert fleet == west
+    assert fleet["holdout"]["time_over_limit"] > 0

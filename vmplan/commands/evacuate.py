@@ -129,13 +129,15 @@ def _planner(
     named: list[int], settings: EvacuateSettings, say: Callable[[str], None]
 ) -> sizing.PlanFn:
     """The evacuation as calibration sees it: where every VM ends once ``named`` are emptied,
-    on a sized part of the history (its held-out replay is the evacuation's)."""
-    from vmplan.evacuate import evacuate as run_evacuate
+    on a sized part of the history (its held-out replay is the evacuation's), cluster by
+    cluster as the evacuation itself."""
+    from vmplan.fleet import Where
+    from vmplan.fleet.evacuating import evacuate_fleet
 
     def plan(inv: Inventory, share: float) -> IntArray | None:
         say("calibrating the sizing")
         quick = replace(settings, time_limit=settings.time_limit * share)
-        result = run_evacuate(inv, named, quick, None)
+        result = evacuate_fleet(inv, named, quick, Where(1)).merged
         return result.target if result.feasible else None
 
     return plan
