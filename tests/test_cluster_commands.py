@@ -279,3 +279,42 @@ def test_evacuate_calibrates_its_sizing_within_the_cluster(runner, tmp_path):
     west = json.loads(runner.invoke(app, [*args, "--cluster", "west"]).stdout)["sizing"]
     assert fleet == west
     assert fleet["holdout"]["time_over_limit"] > 0
+
+
+#: west's a1 cannot be emptied (w1 fits on a2 only above the limit); east's b1 can.
+HALF = """
+version: 1
+limits: {cpu: 80%, memory: 90%}
+hosts:
+  - {name: a1, cpus: 8, memory: 64GiB, cluster: west}
+  - {name: a2, cpus: 8, memory: 64GiB, cluster: west}
+  - {name: b1, cpus: 8, memory: 64GiB, cluster: east}
+  - {name: b2, cpus: 8, memory: 64GiB, cluster: east}
+vms:
+  - {name: w1, host: a1, vcpus: 4, memory: 8GiB, cpu: [90, 90]}
+  - {name: w2, host: a2, vcpus: 4, memory: 8GiB, cpu: [90, 90]}
+  - {name: e1, host: b1, vcpus: 2, memory: 4GiB, cpu: [10, 20]}
+"""
+
+
+def test_an_evacuation_that_fails_in_one_cluster_names_that_clusters_hosts(runner, tmp_path):
+    """It said "Cannot evacuate a1, b1:" with east's "strategy: spread" among the reasons,
+    though east empties b1; now a1 alone, west's reasons, and that b1 can go on its own."""
+    path = tmp_path / "half.yaml"
+    path.write_text(HALF, encoding="utf-8")
+    args = ["evacuate", "a1", "b1", "-i", str(path), "--risk", "none"]
+    lines = invoke(runner, *args, "-f", "text", code=1).splitlines()
+    text = runner.invoke(app, [*args, "-f", "text"]).stdout.splitlines()
+    assert text[:3] == [
+        "Cannot evacuate a1:",
+        "cluster 'west': no evacuation exists at these limits (proven by the exact model)",
+        "cluster 'east': b1 can be emptied on its own: evacuate again without the hosts that "
+        "cannot be",
+    ]
+    assert text[3].startswith("w1: no host has room; closest is a2")
+    assert lines == []  # stderr: the findings are the product, on stdout
+    doc = json.loads(runner.invoke(app, [*args, "-f", "json"]).stdout)
+    assert doc["feasible"] is False and doc["evacuated"] == ["a1"]
+    assert [c["feasible"] for c in doc["clusters"]] == [False, True]
+    alone = json.loads(invoke(runner, *args[:1], "b1", *args[3:], "-f", "json"))
+    assert alone["feasible"] is True and alone["evacuated"] == ["b1"]

@@ -14,7 +14,9 @@ How long a fleet's migrations take is therefore the longest cluster's
 waves that run at the same time as one.
 
 A merged plan is feasible when every cluster's is; when one is not, the merged plan keeps
-today's placement (as :class:`~vmplan.model.Plan` requires) and says why for every cluster.
+today's placement (as :class:`~vmplan.model.Plan` requires) and says why for the clusters that
+failed: their notes, and of the hosts to empty, theirs; a cluster that would have succeeded gets
+a note that its hosts can be emptied on their own.
 """
 
 from __future__ import annotations
@@ -53,9 +55,19 @@ def merge_plans(inv: Inventory, parts: Sequence[Part], plans: Sequence[Plan]) ->
             )
             keyed.append((m.wave, c, k, moved))
         unplaced += [Unplaced(int(part.vms[u.vm]), u.reasons) for u in plan.unplaced]
-        notes += [f"{shown(part.name)}: {n}" for n in plan.notes]
-        evacuated += [int(part.hosts[h]) for h in plan.evacuated]
     feasible = all(p.feasible for p in plans)
+    for part, plan in zip(parts, plans, strict=True):
+        hosts = [int(part.hosts[h]) for h in plan.evacuated]
+        if feasible or not plan.feasible:
+            notes += [f"{shown(part.name)}: {n}" for n in plan.notes]
+            evacuated += hosts
+        elif hosts:  # this cluster's hosts are not the reason; nothing moves anyway
+            names = ", ".join(inv.hosts[h].name for h in hosts)
+            own = "its own" if len(hosts) == 1 else "their own"
+            notes.append(
+                f"{shown(part.name)}: {names} can be emptied on {own}: evacuate again without "
+                "the hosts that cannot be"
+            )
     bounds = [p.lower_bound for p in plans]
     lower = None if any(b is None for b in bounds) else sum(b for b in bounds if b is not None)
     if not feasible:
