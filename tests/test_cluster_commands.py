@@ -318,3 +318,49 @@ def test_an_evacuation_that_fails_in_one_cluster_names_that_clusters_hosts(runne
     assert [c["feasible"] for c in doc["clusters"]] == [False, True]
     alone = json.loads(invoke(runner, *args[:1], "b1", *args[3:], "-f", "json"))
     assert alone["feasible"] is True and alone["evacuated"] == ["b1"]
+
+
+# --- pack's bounds ---------------------------------------------------------------------------
+
+#: West is bound by CPU (8 busy cores on 8-core hosts at 80%), east by memory (80 GiB of VMs).
+BOUNDS = (
+    """
+version: 1
+limits: {cpu: 80%, memory: 90%}
+hosts:
+  - {name: a1, cpus: 8, memory: 64GiB, cluster: west}
+  - {name: a2, cpus: 8, memory: 64GiB, cluster: west}
+  - {name: a3, cpus: 8, memory: 64GiB, cluster: west}
+  - {name: b1, cpus: 8, memory: 64GiB, cluster: east}
+  - {name: b2, cpus: 8, memory: 64GiB, cluster: east}
+  - {name: b3, cpus: 8, memory: 64GiB, cluster: east}
+vms:
+"""
+    + "".join(
+        f"  - {{name: w{i}, host: a{1 + i % 2}, vcpus: 1, memory: 1GiB, cpu: [100, 100]}}\n"
+        for i in range(8)
+    )
+    + "".join(
+        f"  - {{name: e{i}, host: b{1 + i % 3}, vcpus: 1, memory: 10GiB, cpu: [5, 5]}}\n"
+        for i in range(8)
+    )
+)
+
+
+@pytest.mark.parametrize("spare", [0, 1])
+def test_a_fleets_bound_detail_reaches_its_lower_bound(runner, tmp_path, spare):
+    """The fleet's bound is its clusters' best bounds added up, which here no kind reaches
+    (CPU binds west, memory east): the detail said cpu 3, memory 3 under a lower bound of 4,
+    and named them binding. It now has ``clusters`` 4, binding; each cluster has its own."""
+    path = tmp_path / "bounds.yaml"
+    path.write_text(BOUNDS, encoding="utf-8")
+    doc = json.loads(
+        invoke(runner, "pack", str(path), "-f", "json", "--risk", "none", "--spare", str(spare))
+    )
+    detail = doc["lower_bound_detail"]
+    assert doc["lower_bound"] == max(detail.values()) + 2 * spare == detail["clusters"] + 2 * spare
+    assert doc["lower_bound_binding"] == ["clusters"] and detail["cpu"] < detail["clusters"]
+    for cluster, binds in zip(doc["clusters"], ("cpu", "memory"), strict=True):
+        own = cluster["lower_bound_detail"]
+        assert cluster["lower_bound"] == max(own.values()) + spare
+        assert binds in cluster["lower_bound_binding"]

@@ -127,7 +127,12 @@ def pack(
     if clusters.named(inv):
         about |= clusters.json_extra(fleet.parts, [r.plan for r in fleet.results])
         for entry, own in zip(about["clusters"], fleet.results, strict=True):
-            entry |= {"strategy": own.strategy, "search": _search(own)}
+            entry |= {
+                "lower_bound_detail": own.bounds.values(),
+                "lower_bound_binding": own.bounds.binding(),
+                "strategy": own.strategy,
+                "search": _search(own),
+            }
     views = _views(inv, result, frontier, about, sizing.summary(sized))
     if script is not None:
         plan_json = formats.render(views, fmt, output.capture_console(fmt))

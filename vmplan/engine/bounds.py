@@ -52,6 +52,7 @@ class Bounds:
     exact: int | None = None  # the exact model's dual bound, when it ran
     columns: int | None = None  # distinct maximal samples, when they were found
     spare: int = 0  # pack --spare N: N more hosts than any bound for N = 0
+    clusters: int | None = None  # a fleet's: its clusters' best bounds (without spare) added up
 
     @property
     def best(self) -> int:
@@ -75,6 +76,8 @@ class Bounds:
         }
         if self.exact is not None:
             out["exact"] = self.exact
+        if self.clusters is not None:
+            out["clusters"] = self.clusters
         return out
 
     def binding(self) -> list[str]:
@@ -89,6 +92,7 @@ class Bounds:
             "conflicts": "conflicts",
             "bin_packing": "bin packing",
             "exact": "exact model",
+            "clusters": "clusters' bounds added up",
         }
         text = ", ".join(f"{names[k]} {v}" for k, v in self.values().items())
         return f"{text}, plus {self.spare} spare" if self.spare else text

@@ -76,9 +76,12 @@ def sum_frontiers(frontiers: Sequence[Sequence[FrontierPoint]]) -> tuple[Frontie
 
 
 def _sum_bounds(bounds: Sequence[Bounds]) -> Bounds:
-    """Clusters share no host, so every kind of bound adds up over them."""
+    """Clusters share no host, so every kind of bound adds up over them (a kind some cluster
+    did not compute is left out), and so do the clusters' best bounds, which may each come from
+    another kind: their sum (``clusters``) is the fleet's bound."""
     total: dict[str, int | None] = {}
     for f in fields(Bounds):
         values = [getattr(b, f.name) for b in bounds]
         total[f.name] = None if None in values else sum(values)
+    total["clusters"] = sum(b.plain for b in bounds)
     return Bounds(**total)  # type: ignore[arg-type]
