@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from vmplan.engine.verify import verify_plan
 from vmplan.fleet import UnknownCluster, Where, run, split
-from vmplan.fleet.packing import pack_fleet, sum_frontiers
+from vmplan.fleet.packing import pack_fleet, shares, sum_frontiers
 from vmplan.fleet.split import restrict
 from vmplan.inventory import load
 from vmplan.model import Inventory
@@ -135,6 +135,27 @@ def test_the_fleet_frontier_is_the_best_choice_of_one_point_per_cluster(frontier
     got = sum_frontiers(frontiers)
     assert {(p.hosts, p.migrations) for p in got} == best
     assert sum_frontiers([*frontiers, []]) == ()  # a cluster without a frontier: none at all
+
+
+@given(st.lists(_frontier, min_size=1, max_size=4), st.integers(0, 40))
+def test_shares_pick_the_fewest_hosts_within_the_budget(frontiers, budget):
+    """Against brute force: the choice of one point per cluster with the fewest hosts in all
+    (then the fewest migrations) whose migrations add up to at most ``budget``."""
+    from itertools import product
+
+    points = [[(p.hosts, p.migrations) for p in f] for f in frontiers]
+    fits = [
+        (sum(h for h, _m in pick), sum(m for _h, m in pick))
+        for pick in product(*points)
+        if sum(m for _h, m in pick) <= budget
+    ]
+    got = shares(points, budget)
+    if not fits:
+        assert got is None
+        return
+    assert got is not None and sum(got) <= budget
+    hosts = sum(min(h for h, m in pts if m == share) for pts, share in zip(points, got))
+    assert (hosts, sum(got)) == min(fits)
 
 
 def test_pack_frontier_of_a_fleet_ends_at_the_fleets_plan(tmp_path):

@@ -143,6 +143,46 @@ def test_the_fleets_search_is_cut_when_a_clusters_search_is(runner: CliRunner, f
         assert len(cut_notes) == (2 if limit == "0" else 0)
 
 
+def test_max_migrations_bounds_the_whole_fleet(runner: CliRunner, tmp_path: Path):
+    """Two clusters of three hosts, one small VM on each: --max-migrations 1 freed a host in each
+    cluster, 2 migrations; now 1 in all, as for the same hosts without clusters, and the cluster
+    left out says it had a share of 0."""
+    hosts = "".join(
+        f"  - {{name: {c}{i}, cpus: 8, memory: 64GiB, cluster: {name}}}\n"
+        for c, name in (("a", "west"), ("b", "east"))
+        for i in (1, 2, 3)
+    )
+    vms = "".join(
+        f"  - {{name: {c}vm{i}, host: {c}{i}, vcpus: 2, memory: 4GiB, cpu: [10, 20]}}\n"
+        for c in "ab"
+        for i in (1, 2, 3)
+    )
+    fleet_yaml = tmp_path / "two.yaml"
+    fleet_yaml.write_text(f"version: 1\nhosts:\n{hosts}vms:\n{vms}", encoding="utf-8")
+    flat = tmp_path / "flat.yaml"
+    flat.write_text(
+        fleet_yaml.read_text().replace(", cluster: west", "").replace(", cluster: east", "")
+    )
+    args = [*PACK, "--spare", "0", "--max-migrations", "1", "--jobs", "1"]
+    docs = [json.loads(runner.invoke(app, [*args, str(p)]).stdout) for p in (fleet_yaml, flat)]
+    fleet, alone = docs
+    assert len(fleet["migrations"]) == len(alone["migrations"]) == 1
+    assert fleet["hosts_used"] == alone["hosts_used"] == 5
+    assert sorted(c["migrations"] for c in fleet["clusters"]) == [0, 1]
+    assert any("its share (0) of --max-migrations 1" in n for n in fleet["notes"])
+
+
+@pytest.mark.parametrize("budget", [0, 7, 25])
+def test_a_fleets_budget_holds_in_a_process_pool_too(runner: CliRunner, fleet, budget):
+    """The clusters packed again within their shares give the same plan on two processes."""
+    args = [*PACK, *fleet, "--max-migrations", str(budget)]
+    one, two = (runner.invoke(app, [*args, "--jobs", j]) for j in ("1", "2"))
+    assert one.exit_code == two.exit_code == 0, one.output + two.output
+    doc = json.loads(one.stdout)
+    assert len(doc["migrations"]) <= budget and one.stdout == two.stdout
+    assert doc["hosts_used"] < doc["hosts_before"] or budget == 0
+
+
 def test_an_unknown_cluster_is_a_usage_error_naming_the_clusters(runner: CliRunner, fleet):
     result = runner.invoke(app, [*PACK, *fleet, "--cluster", "c0"])
     assert result.exit_code == 2

@@ -1,10 +1,15 @@
 """``pack`` over a fleet: every cluster packed on its own (each with the full time limit), then
-one result of the whole inventory."""
+one result of the whole inventory.
+
+``--max-migrations N`` bounds the fleet's migrations, not each cluster's: when the clusters'
+plans together need more than N, each cluster gets a share of N (:func:`shares`, the fewest
+hosts in all from the trade-offs the clusters' searches found) and those over their share are
+packed again within it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from functools import partial
 
 import numpy as np
@@ -13,7 +18,7 @@ from vmplan.engine.bounds import Bounds
 from vmplan.fleet.merge import merge_plans
 from vmplan.fleet.run import Solved, Where, solve
 from vmplan.fleet.split import Part, split
-from vmplan.model import Inventory
+from vmplan.model import IntArray, Inventory
 from vmplan.pack import PackResult, PackSettings, Progress, pack
 from vmplan.pack.result import FrontierPoint, pareto
 from vmplan.pack.spare import RoomCheck
@@ -28,14 +33,99 @@ def pack_fleet(
         runs = "in this process" if where.jobs <= 1 else f"on {where.jobs} processes"
         runs = f"on the Dask scheduler {where.scheduler}" if where.scheduler else runs
         (say or (lambda _m: None))(f"packing {len(parts)} clusters {runs}")
-    local = partial(pack, settings=settings, progress=say, room=_room(settings))
-    results = solve(parts, partial(_pack_quietly, settings), where, local)
+    results = _packed(parts, [settings] * len(parts), where, say)
+    budget = settings.max_migrations
+    if budget is not None and sum(len(r.plan.moves) for r in results) > budget:
+        results = _within(budget, parts, results, settings, where, say)
     return Solved(_merged(inv, parts, results), parts, tuple(results))
 
 
-def _pack_quietly(settings: PackSettings, inv: Inventory) -> PackResult:
+def _packed(
+    parts: Sequence[Part], settings: Sequence[PackSettings], where: Where, say: Progress | None
+) -> list[PackResult]:
+    local = partial(_pack_here, progress=say)
+    return solve(parts, _pack_quietly, where, local, [(s,) for s in settings])
+
+
+def _pack_here(inv: Inventory, settings: PackSettings, progress: Progress | None) -> PackResult:
+    return pack(inv, settings, progress, _room(settings))
+
+
+def _pack_quietly(inv: Inventory, settings: PackSettings) -> PackResult:
     """One cluster's task (it pickles: no progress callback or room check crosses a process)."""
     return pack(inv, settings, None, _room(settings))
+
+
+def _within(
+    budget: int,
+    parts: Sequence[Part],
+    results: list[PackResult],
+    settings: PackSettings,
+    where: Where,
+    say: Progress | None,
+) -> list[PackResult]:
+    """The clusters' results within ``budget`` migrations in all: the clusters over their share
+    packed again within it. The shares come from each cluster's trade-off, its plan and today's
+    placement (0 migrations); a cluster that cannot keep to its share (today's placement needs
+    repairs, or room for --spare) rules that share out, and the shares are drawn again. A
+    cluster without a plan makes the fleet's infeasible anyway."""
+    if not all(r.plan.feasible for r in results):
+        return results
+    points = [
+        {*((p.hosts, p.migrations) for p in r.frontier), _point(r), (_hosts(r.plan.before), 0)}
+        for r in results
+    ]
+    out = list(results)
+    for _round in parts:  # each round rules out at least one share
+        share = shares([sorted(p) for p in points], budget) or [0] * len(parts)
+        again = [k for k, r in enumerate(out) if len(r.plan.moves) > share[k]]
+        if say is not None:
+            say(f"packing {len(again)} clusters again within their share of {budget} migrations")
+        label = "its share ({}) of --max-migrations {}"
+        tighter = [
+            replace(settings, max_migrations=share[k], budget_label=label.format(share[k], budget))
+            for k in again
+        ]
+        for k, r in zip(
+            again, _packed([parts[k] for k in again], tighter, where, say), strict=True
+        ):
+            out[k] = r
+        failed = [k for k in again if not out[k].plan.feasible]
+        for k in failed:
+            points[k] = {(h, m) for h, m in points[k] if m > share[k]}
+        if not failed or not all(points):
+            break
+    return out
+
+
+def _hosts(placement: IntArray) -> int:
+    return int(np.unique(placement).size)
+
+
+def _point(result: PackResult) -> tuple[int, int]:
+    """The (hosts, migrations) of a result's plan."""
+    return _hosts(result.plan.target), len(result.plan.moves)
+
+
+def shares(points: Sequence[Sequence[tuple[int, int]]], budget: int) -> list[int] | None:
+    """One (hosts, migrations) point per cluster, fewest hosts in all (then fewest migrations)
+    within ``budget`` migrations in all: each cluster's migrations, or None when no choice fits.
+
+    A knapsack over the totals of migrations reached so far, cluster after cluster (the clusters
+    have a few points each, and the totals are at most ``budget + 1``)."""
+    reach: dict[int, tuple[int, tuple[int, ...]]] = {0: (0, ())}  # migrations -> hosts, choice
+    for options in points:
+        step: dict[int, tuple[int, tuple[int, ...]]] = {}
+        for used, (hosts, chosen) in reach.items():
+            for h, m in set(options):
+                total, this = used + m, (hosts + h, (*chosen, m))
+                if total <= budget and (total not in step or this < step[total]):
+                    step[total] = this
+        reach = step
+    if not reach:
+        return None
+    _hosts, _total, chosen = min((h, total, c) for total, (h, c) in reach.items())
+    return list(chosen)
 
 
 def _room(settings: PackSettings) -> RoomCheck | None:

@@ -164,15 +164,16 @@ def _explain(p: Portfolio, plan: Plan) -> list[str]:
     budget = p.settings.max_migrations
     needs = p.fewer_hosts_need(after) if budget is not None else None
     if budget is not None and needs is not None and needs > budget:
+        within = f"within {_budget(p.settings)}"
         if after >= before:
             notes.append(
-                f"no host can be freed within --max-migrations {budget}: freeing the first host "
-                f"needs {needs} migrations"
+                f"no host can be freed {within}: freeing the first host needs "
+                f"{plural(needs, 'migration')}"
             )
         else:
             notes.append(
-                f"{plural(before - after, 'host')} freed within --max-migrations {budget}: "
-                f"freeing one more needs {needs} migrations"
+                f"{plural(before - after, 'host')} freed {within}: freeing one more needs "
+                f"{plural(needs, 'migration')}"
             )
     if p.cut:
         proven = "the host count is proven optimal, " if plan.optimal else ""
@@ -182,6 +183,11 @@ def _explain(p: Portfolio, plan: Plan) -> list[str]:
             f"{'fewer migrations' if plan.optimal else 'fewer hosts or migrations'}"
         )
     return notes
+
+
+def _budget(settings: PackSettings) -> str:
+    """``--max-migrations N``, or what the settings call their budget."""
+    return settings.budget_label or f"--max-migrations {settings.max_migrations}"
 
 
 def _infeasible(
@@ -213,7 +219,7 @@ def _over_budget(
     inv: Inventory, bounds: bounds_mod.Bounds, settings: PackSettings, needed: int
 ) -> PackResult:
     note = (
-        f"no plan fits within --max-migrations {settings.max_migrations}: the cheapest valid plan "
+        f"no plan fits within {_budget(settings)}: the cheapest valid plan "
         f"found needs {needed} migrations (moving VMs off maintenance hosts, fixing overloads and "
         "rules, and temporary stops count)"
     )

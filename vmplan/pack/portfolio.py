@@ -63,6 +63,8 @@ RESTARTS = 8
 @dataclass(frozen=True, slots=True)
 class PackSettings(Settings):
     max_migrations: int | None = None
+    #: how notes name ``max_migrations`` (on a fleet, a cluster's share of the option's value)
+    budget_label: str = ""
     frontier: bool = False  # on large fleets, also walk from today's placement for the trade-off
     spare: int = 0  # hosts of the result that must be evacuable onto the others (see .spare)
 
