@@ -228,6 +228,7 @@ def test_script_cluster_option_emits_only_those_clusters_moves(runner, fleet):
         runner, "script", str(plan), "--for", "govc", *inventory, "--cluster", "c01", "--cluster", "c02"
     )  # fmt: skip
     assert "# Clusters: c01, c02 (the moves of no other cluster are in this script)\n" in script
+    assert "# script per cluster with --cluster NAME and run them side by side.\n" in script
     assert "--cluster c01 --cluster c02\n" in script  # the header's command line
     launched = [line for line in script.splitlines() if line.startswith("launch ")]
     moved = {re.findall(r"c0\d-vm\d+", line)[0] for line in launched}

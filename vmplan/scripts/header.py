@@ -22,6 +22,12 @@ def header_lines(steps: Steps, options: ScriptOptions, tool: str, how: list[str]
     if options.clusters:
         names = ", ".join(name or "(unnamed)" for name in options.clusters)
         lines.append(f"Clusters: {names} (the moves of no other cluster are in this script)")
+    if len(options.clusters) > 1:  # the plan's time is the longest cluster's, not the script's
+        lines += [
+            "Here wave N of every cluster runs before any wave N+1, so one cluster's long moves",
+            "hold up the others: for each cluster at its own pace (the plan's estimate), write a",
+            "script per cluster with --cluster NAME and run them side by side.",
+        ]
     lines.append("Planned from (sha256):")
     lines += [f"  {digest}  {path}" for path, digest in options.inputs] or ["  (not recorded)"]
     if options.command_line:
