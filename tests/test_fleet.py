@@ -154,7 +154,9 @@ def test_shares_pick_the_fewest_hosts_within_the_budget(frontiers, budget):
         assert got is None
         return
     assert got is not None and sum(got) <= budget
-    hosts = sum(min(h for h, m in pts if m == share) for pts, share in zip(points, got))
+    hosts = sum(
+        min(h for h, m in pts if m == share) for pts, share in zip(points, got, strict=True)
+    )
     assert (hosts, sum(got)) == min(fits)
 
 

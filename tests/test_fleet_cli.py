@@ -172,15 +172,54 @@ def test_max_migrations_bounds_the_whole_fleet(runner: CliRunner, tmp_path: Path
     assert any("its share (0) of --max-migrations 1" in n for n in fleet["notes"])
 
 
-@pytest.mark.parametrize("budget", [0, 7, 25])
+@pytest.mark.parametrize("budget", [7, 25])
 def test_a_fleets_budget_holds_in_a_process_pool_too(runner: CliRunner, fleet, budget):
-    """The clusters packed again within their shares give the same plan on two processes."""
+    """The clusters packed again within their shares give the same plan on two processes (each
+    cluster's first plan within the budget needs 6 or more migrations: together, over it)."""
     args = [*PACK, *fleet, "--max-migrations", str(budget)]
     one, two = (runner.invoke(app, [*args, "--jobs", j]) for j in ("1", "2"))
     assert one.exit_code == two.exit_code == 0, one.output + two.output
     doc = json.loads(one.stdout)
     assert len(doc["migrations"]) <= budget and one.stdout == two.stdout
     assert doc["hosts_used"] < doc["hosts_before"] or budget == 0
+
+
+#: In each cluster two 8-vCPU VMs at 60% share a1 or b1 (over its limit): one must move.
+REPAIRS = (
+    """
+version: 1
+hosts:
+"""
+    + "".join(
+        f"  - {{name: {c}{i}, cpus: 8, memory: 64GiB, cluster: {name}}}\n"
+        for c, name in (("a", "west"), ("b", "east"))
+        for i in (1, 2, 3)
+    )
+    + "vms:\n"
+    + "".join(
+        f"  - {{name: {c}{v}, host: {c}{h}, vcpus: {n}, memory: 4GiB, cpu: [{p}, {p}]}}\n"
+        for c in "ab"
+        for v, h, n, p in (("a", 1, 8, 60), ("b", 1, 8, 60), ("c", 2, 2, 15), ("d", 3, 2, 15))
+    )
+)
+
+
+@pytest.mark.parametrize(("budget", "hosts"), [(1, None), (2, 6), (3, 5), (4, 4)])
+def test_shares_of_a_budget_that_today_cannot_keep_are_drawn_again(runner, tmp_path, budget, hosts):
+    """Today's placement (0 migrations) is no option here: a cluster given a share of 0 fails
+    and the shares are drawn again. With 3 it said "no plan" though 5 hosts fit (found by a
+    reviewer); 1 cannot repair both clusters."""
+    path = tmp_path / "repairs.yaml"
+    path.write_text(REPAIRS, encoding="utf-8")
+    args = [*PACK, str(path), "--spare", "0", "--jobs", "1", "--max-migrations", str(budget)]
+    result = runner.invoke(app, args)
+    doc = json.loads(result.stdout)
+    assert doc["feasible"] is (hosts is not None)
+    assert result.exit_code == (0 if hosts else 1)
+    if hosts:
+        assert len(doc["migrations"]) <= budget and doc["hosts_used"] == hosts
+    else:
+        assert any("no plan fits within its share" in n for n in doc["notes"])
 
 
 def test_an_unknown_cluster_is_a_usage_error_naming_the_clusters(runner: CliRunner, fleet):

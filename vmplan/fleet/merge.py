@@ -56,18 +56,20 @@ def merge_plans(inv: Inventory, parts: Sequence[Part], plans: Sequence[Plan]) ->
             keyed.append((m.wave, c, k, moved))
         unplaced += [Unplaced(int(part.vms[u.vm]), u.reasons) for u in plan.unplaced]
     feasible = all(p.feasible for p in plans)
+    could: list[str] = []  # after the reasons: the clusters that are not the reason
     for part, plan in zip(parts, plans, strict=True):
         hosts = [int(part.hosts[h]) for h in plan.evacuated]
         if feasible or not plan.feasible:
             notes += [f"{shown(part.name)}: {n}" for n in plan.notes]
             evacuated += hosts
-        elif hosts:  # this cluster's hosts are not the reason; nothing moves anyway
+        elif hosts:  # nothing moves anyway
             names = ", ".join(inv.hosts[h].name for h in hosts)
             own = "its own" if len(hosts) == 1 else "their own"
-            notes.append(
+            could.append(
                 f"{shown(part.name)}: {names} can be emptied on {own}: evacuate again without "
                 "the hosts that cannot be"
             )
+    notes += could
     bounds = [p.lower_bound for p in plans]
     lower = None if any(b is None for b in bounds) else sum(b for b in bounds if b is not None)
     if not feasible:

@@ -64,21 +64,29 @@ def _within(
     where: Where,
     say: Progress | None,
 ) -> list[PackResult]:
-    """The clusters' results within ``budget`` migrations in all: the clusters over their share
-    packed again within it. The shares come from each cluster's trade-off, its plan and today's
-    placement (0 migrations); a cluster that cannot keep to its share (today's placement needs
-    repairs, or room for --spare) rules that share out, and the shares are drawn again. A
-    cluster without a plan makes the fleet's infeasible anyway."""
+    """The clusters' results within ``budget`` migrations in all.
+
+    Each cluster's options are the points of its trade-off, its plan, and today's placement
+    (0 migrations, which is no option when today's placement needs repairs or lacks room for
+    ``--spare``). The shares are drawn (:func:`shares`) and every cluster whose result does not
+    keep to its share, or was made within a smaller one, is packed again within it. A cluster
+    that cannot keep to its share rules out its options within it, and the shares are drawn
+    again, at most :data:`ROUNDS` times. A cluster without a plan in the first pass makes the
+    fleet's infeasible anyway."""
     if not all(r.plan.feasible for r in results):
         return results
-    points = [
+    options = [
         {*((p.hosts, p.migrations) for p in r.frontier), _point(r), (_hosts(r.plan.before), 0)}
         for r in results
     ]
-    out = list(results)
-    for _round in parts:  # each round rules out at least one share
-        share = shares([sorted(p) for p in points], budget) or [0] * len(parts)
-        again = [k for k, r in enumerate(out) if len(r.plan.moves) > share[k]]
+    out, made_within = list(results), [budget] * len(parts)
+    for _round in range(ROUNDS):
+        share = shares([sorted(o) for o in options], budget)
+        if share is None:  # no choice fits: the clusters that failed say within what
+            break
+        again = [k for k in range(len(parts)) if not _keeps(out[k], share[k], made_within[k])]
+        if not again:
+            break
         if say is not None:
             say(f"packing {len(again)} clusters again within their share of {budget} migrations")
         label = "its share ({}) of --max-migrations {}"
@@ -89,13 +97,21 @@ def _within(
         for k, r in zip(
             again, _packed([parts[k] for k in again], tighter, where, say), strict=True
         ):
-            out[k] = r
-        failed = [k for k in again if not out[k].plan.feasible]
-        for k in failed:
-            points[k] = {(h, m) for h, m in points[k] if m > share[k]}
-        if not failed or not all(points):
-            break
+            out[k], made_within[k] = r, share[k]
+            if not r.plan.feasible:
+                options[k] = {(h, m) for h, m in options[k] if m > share[k]}
     return out
+
+
+#: At most this many rounds of packing clusters again within their shares (each round takes up
+#: to the time limit; one is the rule, more when today's placement of a cluster is no option).
+ROUNDS = 3
+
+
+def _keeps(result: PackResult, share: int, made_within: int) -> bool:
+    """Whether a cluster's result stands with this share: a plan within it, made within no less
+    (a larger share than it was made within might free more hosts)."""
+    return result.plan.feasible and len(result.plan.moves) <= share <= made_within
 
 
 def _hosts(placement: IntArray) -> int:

@@ -220,7 +220,8 @@ def _over_budget(
 ) -> PackResult:
     note = (
         f"no plan fits within {_budget(settings)}: the cheapest valid plan "
-        f"found needs {needed} migrations (moving VMs off maintenance hosts, fixing overloads and "
+        f"found needs {plural(needed, 'migration')} (moving VMs off maintenance hosts, fixing "
+        "overloads and "
         "rules, and temporary stops count)"
     )
     plan = Plan(

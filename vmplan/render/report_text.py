@@ -2,8 +2,9 @@
 a plan, a line for now and one for after).
 
 :func:`rich_table` colours it for a terminal and fits the curves to its width; :func:`plain` is
-the same content as aligned plain text fitted to 80 columns, for pipes and files. Both end with a legend of the curves and the summary line. When the inventory names
-clusters, a line per cluster (:func:`cluster_line`) comes above its hosts.
+the same content as aligned plain text fitted to 80 columns, for pipes and files. Both end with
+a legend of the curves and the summary line. When the inventory names clusters, a line per
+cluster (:func:`cluster_line`) comes above its hosts.
 """
 
 from __future__ import annotations
