@@ -28,6 +28,18 @@ vms:
 """
 
 
+def west_and_east(hosts: int, limits: str = "") -> str:
+    """The head of an inventory: ``hosts`` 8-core hosts in cluster west (a1, a2, ...) and as many
+    in east (b1, ...), then ``vms:`` for the caller's VMs. ``limits``: a ``limits:`` mapping."""
+    head = ["version: 1", *([f"limits: {limits}"] if limits else []), "hosts:"]
+    rows = [
+        f"  - {{name: {c}{i}, cpus: 8, memory: 64GiB, cluster: {name}}}"
+        for c, name in (("a", "west"), ("b", "east"))
+        for i in range(1, hosts + 1)
+    ]
+    return "\n".join([*head, *rows, "vms:", ""])
+
+
 def write_fleet(
     folder: Path,
     clusters: int,

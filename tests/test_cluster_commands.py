@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from fleetgen import SMALL, write_fleet
+from fleetgen import SMALL, west_and_east, write_fleet
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -283,19 +283,14 @@ def test_evacuate_calibrates_its_sizing_within_the_cluster(runner, tmp_path):
 
 
 #: west's a1 cannot be emptied (w1 fits on a2 only above the limit); east's b1 can.
-HALF = """
-version: 1
-limits: {cpu: 80%, memory: 90%}
-hosts:
-  - {name: a1, cpus: 8, memory: 64GiB, cluster: west}
-  - {name: a2, cpus: 8, memory: 64GiB, cluster: west}
-  - {name: b1, cpus: 8, memory: 64GiB, cluster: east}
-  - {name: b2, cpus: 8, memory: 64GiB, cluster: east}
-vms:
+HALF = (
+    west_and_east(2, "{cpu: 80%, memory: 90%}")
+    + """\
   - {name: w1, host: a1, vcpus: 4, memory: 8GiB, cpu: [90, 90]}
   - {name: w2, host: a2, vcpus: 4, memory: 8GiB, cpu: [90, 90]}
   - {name: e1, host: b1, vcpus: 2, memory: 4GiB, cpu: [10, 20]}
 """
+)
 
 
 def test_an_evacuation_that_fails_in_one_cluster_names_that_clusters_hosts(runner, tmp_path):
@@ -325,18 +320,7 @@ def test_an_evacuation_that_fails_in_one_cluster_names_that_clusters_hosts(runne
 
 #: West is bound by CPU (8 busy cores on 8-core hosts at 80%), east by memory (80 GiB of VMs).
 BOUNDS = (
-    """
-version: 1
-limits: {cpu: 80%, memory: 90%}
-hosts:
-  - {name: a1, cpus: 8, memory: 64GiB, cluster: west}
-  - {name: a2, cpus: 8, memory: 64GiB, cluster: west}
-  - {name: a3, cpus: 8, memory: 64GiB, cluster: west}
-  - {name: b1, cpus: 8, memory: 64GiB, cluster: east}
-  - {name: b2, cpus: 8, memory: 64GiB, cluster: east}
-  - {name: b3, cpus: 8, memory: 64GiB, cluster: east}
-vms:
-"""
+    west_and_east(3, "{cpu: 80%, memory: 90%}")
     + "".join(
         f"  - {{name: w{i}, host: a{1 + i % 2}, vcpus: 1, memory: 1GiB, cpu: [100, 100]}}\n"
         for i in range(8)

@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from fleetgen import SMALL, write_fleet
+from fleetgen import SMALL, west_and_east, write_fleet
 from typer.testing import CliRunner
 
 from tests.clirun import interruptible
@@ -147,18 +147,13 @@ def test_max_migrations_bounds_the_whole_fleet(runner: CliRunner, tmp_path: Path
     """Two clusters of three hosts, one small VM on each: --max-migrations 1 freed a host in each
     cluster, 2 migrations; now 1 in all, as for the same hosts without clusters, and the cluster
     left out says it had a share of 0."""
-    hosts = "".join(
-        f"  - {{name: {c}{i}, cpus: 8, memory: 64GiB, cluster: {name}}}\n"
-        for c, name in (("a", "west"), ("b", "east"))
-        for i in (1, 2, 3)
-    )
     vms = "".join(
         f"  - {{name: {c}vm{i}, host: {c}{i}, vcpus: 2, memory: 4GiB, cpu: [10, 20]}}\n"
         for c in "ab"
         for i in (1, 2, 3)
     )
     fleet_yaml = tmp_path / "two.yaml"
-    fleet_yaml.write_text(f"version: 1\nhosts:\n{hosts}vms:\n{vms}", encoding="utf-8")
+    fleet_yaml.write_text(west_and_east(3) + vms, encoding="utf-8")
     flat = tmp_path / "flat.yaml"
     flat.write_text(
         fleet_yaml.read_text().replace(", cluster: west", "").replace(", cluster: east", "")
@@ -185,22 +180,10 @@ def test_a_fleets_budget_holds_in_a_process_pool_too(runner: CliRunner, fleet, b
 
 
 #: In each cluster two 8-vCPU VMs at 60% share a1 or b1 (over its limit): one must move.
-REPAIRS = (
-    """
-version: 1
-hosts:
-"""
-    + "".join(
-        f"  - {{name: {c}{i}, cpus: 8, memory: 64GiB, cluster: {name}}}\n"
-        for c, name in (("a", "west"), ("b", "east"))
-        for i in (1, 2, 3)
-    )
-    + "vms:\n"
-    + "".join(
-        f"  - {{name: {c}{v}, host: {c}{h}, vcpus: {n}, memory: 4GiB, cpu: [{p}, {p}]}}\n"
-        for c in "ab"
-        for v, h, n, p in (("a", 1, 8, 60), ("b", 1, 8, 60), ("c", 2, 2, 15), ("d", 3, 2, 15))
-    )
+REPAIRS = west_and_east(3) + "".join(
+    f"  - {{name: {c}{v}, host: {c}{h}, vcpus: {n}, memory: 4GiB, cpu: [{p}, {p}]}}\n"
+    for c in "ab"
+    for v, h, n, p in (("a", 1, 8, 60), ("b", 1, 8, 60), ("c", 2, 2, 15), ("d", 3, 2, 15))
 )
 
 
