@@ -304,8 +304,7 @@ def test_an_evacuation_that_fails_in_one_cluster_names_that_clusters_hosts(runne
     assert text[:3] == [
         "Cannot evacuate a1:",
         "cluster 'west': no evacuation exists at these limits (proven by the exact model)",
-        "cluster 'east': b1 can be emptied on its own: evacuate again without the hosts that "
-        "cannot be",
+        "cluster 'east': b1 can be emptied on its own: evacuate again without the other hosts",
     ]
     assert text[3].startswith("w1: no host has room; closest is a2")
     assert lines == []  # stderr: the findings are the product, on stdout

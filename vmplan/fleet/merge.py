@@ -67,7 +67,7 @@ def merge_plans(inv: Inventory, parts: Sequence[Part], plans: Sequence[Plan]) ->
             own = "its own" if len(hosts) == 1 else "their own"
             could.append(
                 f"{shown(part.name)}: {names} can be emptied on {own}: evacuate again without "
-                "the hosts that cannot be"
+                "the other hosts"
             )
     notes += could
     bounds = [p.lower_bound for p in plans]

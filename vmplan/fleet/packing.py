@@ -22,6 +22,7 @@ from vmplan.model import IntArray, Inventory
 from vmplan.pack import PackResult, PackSettings, Progress, pack
 from vmplan.pack.result import FrontierPoint, pareto
 from vmplan.pack.spare import RoomCheck
+from vmplan.units import plural
 
 
 def pack_fleet(
@@ -33,8 +34,11 @@ def pack_fleet(
         runs = "in this process" if where.jobs <= 1 else f"on {where.jobs} processes"
         runs = f"on the Dask scheduler {where.scheduler}" if where.scheduler else runs
         (say or (lambda _m: None))(f"packing {len(parts)} clusters {runs}")
-    results = _packed(parts, [settings] * len(parts), where, say)
     budget = settings.max_migrations
+    first = settings
+    if budget is not None and len(parts) > 1:  # the trade-offs the shares are drawn from
+        first = replace(settings, frontier=True)
+    results = _packed(parts, [first] * len(parts), where, say)
     if budget is not None and sum(len(r.plan.moves) for r in results) > budget:
         results = _within(budget, parts, results, settings, where, say)
     return Solved(_merged(inv, parts, results), parts, tuple(results))
@@ -82,8 +86,8 @@ def _within(
     out, made_within = list(results), [budget] * len(parts)
     for _round in range(ROUNDS):
         share = shares([sorted(o) for o in options], budget)
-        if share is None:  # no choice fits: the clusters that failed say within what
-            break
+        if share is None:  # the clusters' least needs add up to more than the budget
+            return _over(budget, parts, out, [min(m for _h, m in o) for o in options])
         again = [k for k in range(len(parts)) if not _keeps(out[k], share[k], made_within[k])]
         if not again:
             break
@@ -101,6 +105,21 @@ def _within(
             if not r.plan.feasible:
                 options[k] = {(h, m) for h, m in options[k] if m > share[k]}
     return out
+
+
+def _over(
+    budget: int, parts: Sequence[Part], results: list[PackResult], needs: list[int]
+) -> list[PackResult]:
+    """The results, each cluster without a plan saying what the fleet needs in all."""
+    each = ", ".join(f"{p.name} {n}" for p, n in zip(parts, needs, strict=True) if n)
+    note = (
+        f"no plan of the fleet fits within --max-migrations {budget}: its clusters need at "
+        f"least {plural(sum(needs), 'migration')} in all ({each}), to repair today's placement "
+        "or keep room for --spare"
+    )
+    return [
+        r if r.plan.feasible else replace(r, plan=replace(r.plan, notes=(note,))) for r in results
+    ]
 
 
 #: At most this many rounds of packing clusters again within their shares (each round takes up
