@@ -15,6 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
+from fleetgen import write_fleet
 from hypothesis import given, settings
 from test_pack import tiny
 from typer.testing import CliRunner
@@ -240,3 +242,17 @@ def test_a_check_that_stops_early_still_gives_the_whole_checks_verdict(monkeypat
     monkeypatch.setattr(room, "evacuable", evacuable)
     check = room.spare_check(1, PackSettings(time_limit=1, spare=1))
     assert check(inv, inv.current, None) == check(inv, inv.current, 1) == []
+
+
+@pytest.mark.parametrize("spare", [1, 2])
+def test_a_plan_the_exact_model_takes_as_proven_keeps_its_bound(tmp_path: Path, spare: int):
+    """When a plan already meets the bound (spare included), the exact model takes its host count
+    as given and returned it as its bound: the spare was then added a second time, and a plan of
+    2 hosts said "lower bound 3, optimal" (found by a tester)."""
+    path = write_fleet(tmp_path, 4, 20, 5, 288, named=False)[3]
+    inv = load([path]).inventory
+    settings = PackSettings(time_limit=1, spare=spare, max_migrations=12)
+    result = pack(inv, settings, None, spare_check(spare, settings))
+    hosts = int(np.unique(result.plan.target).size)
+    assert result.plan.feasible and result.plan.lower_bound <= hosts
+    assert result.bounds.best == result.plan.lower_bound == hosts == spare + 1

@@ -267,7 +267,9 @@ def run_exact(p: Portfolio) -> None:
     floor = time.monotonic() + min(2.0, p.settings.time_limit)
     proven = best is not None and best.hosts <= p.lower
     result = exact.solve(p.inv, p.items, p.before, upper, max(p.deadline, floor), proven)
-    p.bounds = replace(p.bounds, exact=result.lower_bound)
+    # proven, the model takes ``upper`` as given, which with --spare N holds N spare hosts
+    plain = result.lower_bound - (p.bounds.spare if proven else 0)
+    p.bounds = replace(p.bounds, exact=plain)
     p.proven = result.optimal_migrations and (proven or result.optimal_hosts)
     if not p.proven:
         p.stopped.append("exact")
