@@ -24,6 +24,10 @@ from vmplan.pack.result import FrontierPoint, pareto
 from vmplan.pack.spare import RoomCheck
 from vmplan.units import plural
 
+#: At most this many rounds of packing clusters again within their shares (each round takes up
+#: to the time limit; one is the rule, more when today's placement of a cluster is no option).
+ROUNDS = 3
+
 
 def pack_fleet(
     inv: Inventory, settings: PackSettings, where: Where, say: Progress | None = None
@@ -87,7 +91,11 @@ def _within(
     for _round in range(ROUNDS):
         share = shares([sorted(o) for o in options], budget)
         if share is None:  # the clusters' least needs add up to more than the budget
-            return _over(budget, parts, out, [min(m for _h, m in o) for o in options])
+            needs = [
+                min((m for _h, m in o), default=made + 1)
+                for o, made in zip(options, made_within, strict=True)
+            ]
+            return _over(budget, parts, out, needs)
         again = [k for k in range(len(parts)) if not _keeps(out[k], share[k], made_within[k])]
         if not again:
             break
@@ -120,11 +128,6 @@ def _over(
     return [
         r if r.plan.feasible else replace(r, plan=replace(r.plan, notes=(note,))) for r in results
     ]
-
-
-#: At most this many rounds of packing clusters again within their shares (each round takes up
-#: to the time limit; one is the rule, more when today's placement of a cluster is no option).
-ROUNDS = 3
 
 
 def _keeps(result: PackResult, share: int, made_within: int) -> bool:
