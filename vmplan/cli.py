@@ -157,6 +157,11 @@ def main() -> None:
         code = 2
     with contextlib.suppress(OSError, ValueError):
         sys.stderr.flush()
+    pools = sys.modules.get("multiprocessing.util")
+    if pools is not None:  # what the interpreter's exit does: the semaphores of the process
+        # pools --jobs used are unlinked, or the resource tracker warns of them once vmplan has
+        # gone (when a signal left a pool's queues to the garbage collector)
+        pools._run_finalizers(0)
     os._exit(code)
 
 
