@@ -58,12 +58,13 @@ def _status(row: HostRow, side: str) -> str:
     parts = []
     if side == "now" and row.host.maintenance:
         parts.append("maintenance")
-    if side == "after" and row.evacuated and panel is not None and panel.vms:
-        parts.append(f"plan says evacuated, still holds {len(panel.vms)} VMs")
-    elif side == "after" and row.evacuated:
-        parts.append("evacuated")
-    elif side == "after" and row.freed:
-        parts.append("freed")
+    if side == "after":
+        if row.evacuated and panel is not None and panel.vms:
+            parts.append(f"plan says evacuated, still holds {len(panel.vms)} VMs")
+        elif row.evacuated:
+            parts.append("evacuated")
+        elif row.freed:
+            parts.append("freed")
     if panel is not None and panel.over_cpu:
         parts.append("over CPU limit")
     if panel is not None and panel.over_memory:
